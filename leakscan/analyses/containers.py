@@ -1,0 +1,553 @@
+"""Container facts: where long-lived containers are born, and every place they grow or shrink.
+
+A *container* is a dict, set, list, deque, queue, ... stored somewhere that outlives a
+call: a module global, a class attribute, or an instance attribute.  For each one we
+collect its *sites*: every reference, classified as growth, shrink, reset, escape or a
+plain read, following local aliases (``cache = self.cache``).  Rules then decide.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Literal
+
+import libcst as cst
+
+from leakscan.analyses.exprs import (
+    call_arg,
+    dotted,
+    is_literal,
+    is_none,
+    is_slice,
+    is_zero,
+    subscript_key,
+)
+from leakscan.analyses.index import ModuleIndex, Scope
+from leakscan.analyses.phases import INIT_METHODS, Phase, Phases
+
+Family = Literal["mapping", "sequence"]
+Lifetime = Literal["module", "class", "instance"]
+SiteKind = Literal["grow", "shrink", "reset", "escape", "read"]
+
+# Constructor qualified name -> (kind shown to users, family)
+_CONSTRUCTORS: dict[str, tuple[str, Family]] = {
+    "builtins.dict": ("dict", "mapping"),
+    "builtins.set": ("set", "mapping"),
+    "builtins.list": ("list", "sequence"),
+    "builtins.bytearray": ("bytearray", "sequence"),
+    "collections.defaultdict": ("defaultdict", "mapping"),
+    "collections.OrderedDict": ("OrderedDict", "mapping"),
+    "collections.Counter": ("Counter", "mapping"),
+    "collections.deque": ("deque", "sequence"),
+    "queue.Queue": ("Queue", "sequence"),
+    "queue.LifoQueue": ("LifoQueue", "sequence"),
+    "queue.PriorityQueue": ("PriorityQueue", "sequence"),
+    "queue.SimpleQueue": ("SimpleQueue", "sequence"),
+    "asyncio.Queue": ("asyncio.Queue", "sequence"),
+    "multiprocessing.Queue": ("multiprocessing.Queue", "sequence"),
+}
+_BOUNDED_TYPES: dict[str, str] = {
+    "weakref.WeakValueDictionary": "weak references",
+    "weakref.WeakKeyDictionary": "weak references",
+    "weakref.WeakSet": "weak references",
+    "cachetools.LRUCache": "bounded cache type",
+    "cachetools.LFUCache": "bounded cache type",
+    "cachetools.TTLCache": "bounded cache type",
+    "cachetools.TLRUCache": "bounded cache type",
+    "cachetools.FIFOCache": "bounded cache type",
+    "cachetools.RRCache": "bounded cache type",
+    "cachetools.MRUCache": "bounded cache type",
+}
+_AUTO_INSERT = frozenset({"defaultdict", "Counter"})
+_QUEUES = frozenset(
+    {"Queue", "LifoQueue", "PriorityQueue", "SimpleQueue", "asyncio.Queue", "multiprocessing.Queue"}
+)
+
+GROW_METHODS = frozenset(
+    {"append", "extend", "insert", "add", "update", "setdefault", "appendleft", "extendleft",
+     "put", "put_nowait", "__setitem__", "__ior__"}
+)
+SHRINK_METHODS = frozenset(
+    {"pop", "popitem", "popleft", "clear", "remove", "discard", "difference_update",
+     "intersection_update", "symmetric_difference_update", "__delitem__", "subtract"}
+)
+_QUEUE_SHRINK = frozenset({"get", "get_nowait"})
+_GROW_AUGOPS = (cst.AddAssign, cst.BitOrAssign)
+_SHRINK_AUGOPS = (cst.SubtractAssign, cst.BitAndAssign, cst.MultiplyAssign)
+# Calls that only read their argument.
+_READERS = frozenset(
+    "builtins." + n
+    for n in (
+        "len bool list tuple set frozenset dict sorted reversed iter next enumerate zip map "
+        "filter sum min max any all str repr print isinstance id hash format sorted "
+        "type vars hasattr getattr"
+    ).split()
+) | frozenset(
+    {"copy.copy", "copy.deepcopy", "json.dumps", "json.dump", "pickle.dump", "pickle.dumps", "pprint.pprint", "pprint.pformat",
+     "itertools.chain", "itertools.islice", "random.choice", "random.sample", "heapq.nlargest",
+     "heapq.nsmallest", "collections.Counter", "collections.deque", "statistics.mean",
+     "statistics.median", "statistics.stdev", "operator.itemgetter"}
+)
+# Methods that only read (log, format or serialise) their arguments.
+_READER_METHODS = frozenset(
+    {"debug", "info", "warning", "warn", "error", "exception", "critical", "log", "format",
+     "join", "dump", "dumps", "write", "writelines", "count", "index", "startswith", "endswith"}
+)
+# Calls that grow their first argument.
+_GROWERS = frozenset({"heapq.heappush", "bisect.insort", "bisect.insort_left", "bisect.insort_right"})
+_SHRINKERS = frozenset({"heapq.heappop", "heapq.heapreplace", "heapq.heappushpop"})
+
+
+@dataclass(eq=False)
+class Site:
+    node: cst.CSTNode
+    scope: Scope
+    kind: SiteKind
+    how: str
+    phase: Phase = "runtime"
+    literal_key: bool = False
+
+    @property
+    def where(self) -> str:
+        """The function the site is in, for messages: ``Class.method`` or ``<module>``."""
+        return self.scope.function_scope().qualname or "<module>"
+
+
+@dataclass(eq=False)
+class Container:
+    symbol: str
+    name: str
+    lifetime: Lifetime
+    kind: str
+    family: Family
+    target: cst.CSTNode  # the expression bound: ``self.cache`` / ``CACHE``
+    value: cst.BaseExpression  # the constructor: ``{}`` / ``deque()``
+    scope: Scope  # where it is created
+    owner: Scope | None  # the class, for class and instance attributes
+    bounded: str | None = None
+    sites: list[Site] = field(default_factory=list)
+
+    def of_kind(self, *kinds: SiteKind) -> list[Site]:
+        return [s for s in self.sites if s.kind in kinds]
+
+
+def constructor_of(expr: cst.BaseExpression, index: ModuleIndex) -> tuple[str, Family, str | None] | None:
+    """``(kind, family, bounded_reason)`` when ``expr`` builds a container."""
+    if isinstance(expr, (cst.Dict, cst.DictComp)):
+        return ("dict", "mapping", None)
+    if isinstance(expr, (cst.Set, cst.SetComp)):
+        return ("set", "mapping", None)
+    if isinstance(expr, (cst.List, cst.ListComp)):
+        return ("list", "sequence", None)
+    if not isinstance(expr, cst.Call):
+        return None
+    qualified = index.qualified_name(expr.func)
+    if qualified is None:
+        return None
+    if qualified in _BOUNDED_TYPES:
+        return (qualified.rsplit(".", 1)[1], "mapping", _BOUNDED_TYPES[qualified])
+    known = _CONSTRUCTORS.get(qualified)
+    if known is None:
+        return None
+    kind, family = known
+    bounded = None
+    if kind == "deque":
+        maxlen = call_arg(expr, 1, "maxlen")
+        if maxlen is not None and not is_none(maxlen):
+            bounded = "deque(maxlen)"
+    elif kind in ("Queue", "LifoQueue", "PriorityQueue", "asyncio.Queue", "multiprocessing.Queue"):
+        maxsize = call_arg(expr, 0, "maxsize")
+        if maxsize is not None and not is_zero(maxsize):
+            bounded = "Queue(maxsize)"
+    return (kind, family, bounded)
+
+
+class ContainerAnalysis:
+    """Finds long-lived containers and classifies every site that touches them."""
+
+    def __init__(self, index: ModuleIndex) -> None:
+        self.index = index
+        self.phases = Phases(index)
+        self.containers: list[Container] = []
+        self._collect()
+        for container in self.containers:
+            self._classify_sites(container)
+
+    # -- where containers are born ---------------------------------------------------
+    def _collect(self) -> None:
+        seen: dict[str, Container] = {}
+        for assign in self.index.assigns:
+            if isinstance(assign, cst.AugAssign) or assign.value is None:
+                continue
+            scope = self.index.scope_of[assign]
+            built = constructor_of(assign.value, self.index)
+            targets = (
+                [t.target for t in assign.targets] if isinstance(assign, cst.Assign) else [assign.target]
+            )
+            for target in targets:
+                candidate = self._candidate(target, scope)
+                if candidate is None:
+                    continue
+                lifetime, owner, name, symbol = candidate
+                existing = seen.get(symbol)
+                if built is None:
+                    continue
+                if existing is not None:
+                    # Prefer the assignment in __init__ as the birth place.
+                    if not (scope.name in INIT_METHODS and existing.scope.name not in INIT_METHODS):
+                        continue
+                    self.containers.remove(existing)
+                kind, family, bounded = built
+                container = Container(
+                    symbol, name, lifetime, kind, family, target, assign.value, scope, owner, bounded
+                )
+                seen[symbol] = container
+                self.containers.append(container)
+
+    def _candidate(
+        self, target: cst.BaseExpression, scope: Scope
+    ) -> tuple[Lifetime, Scope | None, str, str] | None:
+        if isinstance(target, cst.Name):
+            if scope.kind == "module":
+                return ("module", None, target.value, target.value)
+            if scope.kind == "class":
+                return ("class", scope, target.value, f"{scope.qualname}.{target.value}")
+            return None
+        if isinstance(target, cst.Attribute) and isinstance(target.value, cst.Name):
+            method = scope.function_scope() if scope.kind != "function" else scope
+            owner = method.class_scope
+            if owner is not None and target.value.value == method.self_name:
+                attr = target.attr.value
+                return ("instance", owner, attr, f"{owner.qualname}.{attr}")
+        return None
+
+    # -- references ---------------------------------------------------------------------
+    def _references(self, container: Container) -> list[cst.BaseExpression]:
+        index = self.index
+        refs: list[cst.BaseExpression] = []
+        if container.lifetime == "module":
+            for ref in index.names.get(container.name, ()):
+                parent = index.parent(ref)
+                if isinstance(parent, cst.Arg) and parent.keyword is ref:
+                    continue
+                if isinstance(parent, (cst.FunctionDef, cst.ClassDef, cst.Param)):
+                    continue
+                if index.scope(ref).resolves_to_module(container.name):
+                    refs.append(ref)
+            return refs
+        owner = container.owner
+        assert owner is not None
+        related = self._related_classes(owner)
+        for ref in index.attributes.get(container.name, ()):
+            base = ref.value
+            scope = index.scope(ref)
+            method = self._method_binding(scope, base)
+            if container.lifetime == "instance":
+                if method is not None and method[1] == "self" and method[0].class_scope in related:
+                    refs.append(ref)
+            else:
+                if isinstance(base, cst.Name) and base.value in {c.name for c in related}:
+                    refs.append(ref)
+                elif method is not None and method[0].class_scope in related:
+                    if method[1] == "cls" or not self._has_instance_shadow(container):
+                        refs.append(ref)
+        if container.lifetime == "class":
+            # Inside the class body the attribute is a plain name.
+            for ref in index.names.get(container.name, ()):
+                if index.scope(ref) is owner:
+                    refs.append(ref)
+        return refs
+
+    def _related_classes(self, owner: Scope) -> set[Scope]:
+        """The class and its subclasses defined in the same module."""
+        related = {owner}
+        changed = True
+        while changed:
+            changed = False
+            for scope in self.index.scopes:
+                if scope.kind != "class" or scope in related:
+                    continue
+                node = scope.node
+                assert isinstance(node, cst.ClassDef)
+                names = {b.value.value for b in node.bases if isinstance(b.value, cst.Name)}
+                if names & {c.name for c in related}:
+                    related.add(scope)
+                    changed = True
+        return related
+
+    def _method_binding(self, scope: Scope, base: cst.BaseExpression) -> tuple[Scope, str] | None:
+        """If ``base`` is the ``self``/``cls`` parameter of an enclosing method: (method, role)."""
+        if not isinstance(base, cst.Name):
+            return None
+        current: Scope | None = scope
+        while current is not None and current.kind != "module":
+            if current.kind == "function" and base.value in current.bindings:
+                if base.value == current.self_name:
+                    return (current, "self")
+                if base.value == current.cls_name:
+                    return (current, "cls")
+                return None
+            current = current.parent
+        return None
+
+    def _has_instance_shadow(self, container: Container) -> bool:
+        for other in self.containers:
+            if other.lifetime == "instance" and other.owner is container.owner and other.name == container.name:
+                return True
+        return False
+
+    # -- classification -------------------------------------------------------------
+    def _classify_sites(self, container: Container) -> None:
+        for ref in self._references(container):
+            if ref is container.target:
+                continue
+            self._classify(container, ref, depth=0)
+
+    def _add(self, container: Container, node: cst.CSTNode, kind: SiteKind, how: str,
+             literal_key: bool = False) -> None:
+        scope = self.index.scope(node)
+        phase = self.phases.of(scope.function_scope() if scope.kind == "comprehension" else scope)
+        container.sites.append(Site(node, scope, kind, how, phase, literal_key))
+
+    def _classify(self, c: Container, ref: cst.BaseExpression, depth: int) -> None:
+        index = self.index
+        parent = index.parent(ref)
+        if isinstance(parent, cst.Attribute) and parent.value is ref:
+            self._classify_method(c, ref, parent)
+            return
+        if isinstance(parent, cst.Subscript) and parent.value is ref:
+            self._classify_item(c, parent)
+            return
+        if isinstance(parent, cst.AugAssign) and parent.target is ref:
+            if isinstance(parent.operator, _GROW_AUGOPS):
+                self._add(c, parent, "grow", "+=" if isinstance(parent.operator, cst.AddAssign) else "|=")
+            elif isinstance(parent.operator, _SHRINK_AUGOPS):
+                self._add(c, parent, "shrink", "shrunk in place")
+            return
+        if isinstance(parent, cst.AssignTarget) and parent.target is ref:
+            assign = index.parent(parent)
+            assert isinstance(assign, cst.Assign)
+            self._add(c, assign, *self._rebinding(ref, assign.value))
+            return
+        if isinstance(parent, cst.AnnAssign) and parent.target is ref:
+            if parent.value is not None:
+                self._add(c, parent, *self._rebinding(ref, parent.value))
+            return
+        if isinstance(parent, cst.Del):
+            self._add(c, parent, "reset", "deleted")
+            return
+        if isinstance(parent, cst.Arg):
+            call = index.parent(parent)
+            if isinstance(call, cst.Call):
+                self._classify_argument(c, ref, call)
+            return
+        if isinstance(parent, (cst.Return, cst.Yield)):
+            self._add(c, parent, "escape", "returned" if isinstance(parent, cst.Return) else "yielded")
+            return
+        if isinstance(parent, (cst.Assign, cst.AnnAssign, cst.NamedExpr)) and parent.value is ref:
+            self._classify_alias(c, ref, parent, depth)
+            return
+        if isinstance(parent, (cst.Element, cst.DictElement, cst.StarredElement)):
+            literal = self._outer_literal(parent)
+            if literal is None:
+                return
+            holder = index.parent(literal)
+            if isinstance(holder, cst.AssignTarget) and holder.target is literal:
+                self._add(c, literal, "reset", "reassigned")  # items, self.items = self.items, []
+            elif depth < 3:
+                self._escapes_only(c, literal, depth + 1)
+            return
+
+    def _outer_literal(self, element: cst.CSTNode) -> cst.BaseExpression | None:
+        node: cst.CSTNode | None = self.index.parent(element)
+        literal: cst.BaseExpression | None = None
+        while isinstance(node, (cst.Tuple, cst.List, cst.Set, cst.Dict)):
+            literal = node
+            node = self.index.parent(node)
+            if isinstance(node, (cst.Element, cst.DictElement, cst.StarredElement)):
+                node = self.index.parent(node)
+        return literal
+
+    def _escapes_only(self, c: Container, literal: cst.BaseExpression, depth: int) -> None:
+        """A literal holding the container: only where the literal goes matters."""
+        index = self.index
+        parent = index.parent(literal)
+        if isinstance(parent, (cst.Return, cst.Yield)):
+            self._add(c, parent, "escape", "returned inside a literal")
+        elif isinstance(parent, cst.Arg):
+            call = index.parent(parent)
+            qualified = index.qualified_name(call.func) if isinstance(call, cst.Call) else None
+            if isinstance(call, cst.Call) and (qualified or "") not in _READERS and not _is_reader_method(call):
+                self._add(c, call, "escape", "passed on inside a literal")
+        elif isinstance(parent, (cst.Assign, cst.AnnAssign)) and parent.value is literal:
+            targets = [t.target for t in parent.targets] if isinstance(parent, cst.Assign) else [parent.target]
+            scope = index.scope(parent).function_scope()
+            for target in targets:
+                if isinstance(target, cst.Name) and scope.kind == "function":
+                    for use in index.names.get(target.value, ()):
+                        if use is not target and index.scope(use).function_scope() is scope:
+                            use_parent = index.parent(use)
+                            if isinstance(use_parent, (cst.Element, cst.DictElement)):
+                                continue
+                            if isinstance(use_parent, (cst.Return, cst.Yield, cst.Arg)):
+                                self._escapes_only(c, use, depth + 1)
+                else:
+                    self._add(c, parent, "escape", "stored elsewhere inside a literal")
+
+    def _rebinding(self, ref: cst.BaseExpression, value: cst.BaseExpression) -> tuple[SiteKind, str]:
+        if isinstance(value, cst.Subscript) and is_slice(value) and _same(value.value, ref):
+            return ("shrink", "trimmed by slicing")
+        return ("reset", "reassigned")
+
+    def _classify_method(self, c: Container, ref: cst.BaseExpression, attr: cst.Attribute) -> None:
+        method = attr.attr.value
+        call = self.index.parent(attr)
+        if not (isinstance(call, cst.Call) and call.func is attr):
+            return
+        if method in GROW_METHODS:
+            key = call.args[0].value if call.args else None
+            literal = method in ("add", "setdefault", "append") and key is not None and is_literal(key)
+            if method == "update" and len(call.args) == 0 and all(a.keyword for a in call.args):
+                literal = True
+            self._add(c, call, "grow", f".{method}()", literal)
+        elif method in SHRINK_METHODS or (c.kind in _QUEUES and method in _QUEUE_SHRINK):
+            self._add(c, call, "shrink", f".{method}()")
+        elif method == "copy":
+            self._classify(c, call, depth=1)  # a copy is a new object; ignore what happens to it
+
+    def _classify_item(self, c: Container, item: cst.Subscript) -> None:
+        """``ref[...]`` in some context."""
+        index = self.index
+        parent = index.parent(item)
+        key = subscript_key(item)
+        literal = key is not None and is_literal(key)
+        if isinstance(parent, cst.AssignTarget) and parent.target is item:
+            if c.family == "mapping":
+                self._add(c, item, "grow", "[key] = value", literal)
+            elif is_slice(item):
+                self._add(c, item, "shrink", "slice assignment")
+            return
+        if isinstance(parent, cst.AugAssign) and parent.target is item:
+            if c.kind in _AUTO_INSERT:
+                self._add(c, item, "grow", "[key] += ...", literal)
+            return
+        if isinstance(parent, cst.Del) or _in_del(index, item):
+            self._add(c, item, "shrink", "del [...]")
+            return
+        if c.family != "mapping":
+            return
+        # Nested use of a value: d[k].append(v), d[k][j] = v, d[k] += ... on the value.
+        if isinstance(parent, cst.Attribute) and parent.value is item:
+            call = index.parent(parent)
+            if isinstance(call, cst.Call) and call.func is parent:
+                if parent.attr.value in GROW_METHODS:
+                    how = f"[key].{parent.attr.value}()"
+                    self._add(c, call, "grow", how, literal and c.kind not in _AUTO_INSERT)
+                elif parent.attr.value in SHRINK_METHODS:
+                    self._add(c, call, "shrink", f"[key].{parent.attr.value}()")
+            return
+        if isinstance(parent, cst.Subscript) and parent.value is item:
+            grand = index.parent(parent)
+            if isinstance(grand, cst.AssignTarget) and grand.target is parent and c.kind in _AUTO_INSERT:
+                self._add(c, parent, "grow", "[key][...] = value", literal)
+            elif isinstance(grand, cst.Del) or _in_del(index, parent):
+                self._add(c, parent, "shrink", "del [key][...]")
+
+    def _classify_argument(self, c: Container, ref: cst.BaseExpression, call: cst.Call) -> None:
+        qualified = self.index.qualified_name(call.func) or ""
+        first = call.args[0].value is ref if call.args else False
+        if qualified in _GROWERS and first:
+            self._add(c, call, "grow", f"{qualified.rsplit('.', 1)[1]}()")
+        elif qualified in _SHRINKERS and first:
+            self._add(c, call, "shrink", f"{qualified.rsplit('.', 1)[1]}()")
+        elif qualified not in _READERS and not _is_reader_method(call):
+            name = qualified.rsplit(".", 1)[-1] if qualified else "a call"
+            self._add(c, call, "escape", f"passed to {name}()")
+
+    def _classify_alias(
+        self, c: Container, ref: cst.BaseExpression, stmt: cst.CSTNode, depth: int
+    ) -> None:
+        targets: list[cst.BaseExpression] = []
+        if isinstance(stmt, cst.Assign):
+            targets = [t.target for t in stmt.targets]
+        elif isinstance(stmt, (cst.AnnAssign, cst.NamedExpr)):
+            targets = [stmt.target]
+        scope = self.index.scope(stmt)
+        for target in targets:
+            if isinstance(target, cst.Name) and scope.kind in ("function", "comprehension", "lambda") and depth < 3:
+                self._follow_alias(c, target, scope.function_scope(), depth)
+            else:
+                self._add(c, stmt, "escape", "stored elsewhere")
+
+    def _follow_alias(self, c: Container, alias: cst.Name, scope: Scope, depth: int) -> None:
+        for use in self.index.names.get(alias.value, ()):
+            if use is alias:
+                continue
+            if self.index.scope(use).function_scope() is not scope:
+                continue
+            parent = self.index.parent(use)
+            if isinstance(parent, cst.AssignTarget) and parent.target is use:
+                continue  # the alias is rebound; the container is untouched
+            self._classify(c, use, depth + 1)
+
+
+def _same(a: cst.BaseExpression, b: cst.BaseExpression) -> bool:
+    left, right = dotted(a), dotted(b)
+    return left is not None and left == right
+
+
+def _in_del(index: ModuleIndex, node: cst.CSTNode) -> bool:
+    """``del a[k], b[j]``: the subscript sits in a tuple under the ``del``."""
+    parent = index.parent(node)
+    while isinstance(parent, (cst.Element, cst.Tuple, cst.List)):
+        parent = index.parent(parent)
+    return isinstance(parent, cst.Del)
+
+
+@dataclass(frozen=True)
+class Judgement:
+    """The verdict on one container: flagged, or safe with a reason."""
+
+    safe: str | None  # reason slug when safe: "bounded-type", "evicted", "never-grows", ...
+    detail: str  # human-readable reason or summary
+    growth: tuple[Site, ...] = ()
+    escapes: tuple[Site, ...] = ()
+
+
+def judge(container: Container) -> Judgement:
+    """Decide whether a container is bounded, and why."""
+    if container.bounded is not None:
+        slug = "deque-maxlen" if container.bounded == "deque(maxlen)" else "bounded-type"
+        return Judgement(slug, container.bounded)
+    growth = container.of_kind("grow")
+    if not growth:
+        return Judgement("never-grows", "never grows after creation")
+    shrinks = [s for s in container.sites if s.kind in ("shrink", "reset") and s.phase == "runtime"]
+    shrinks = shrinks or [s for s in container.sites if s.kind == "shrink"]
+    if shrinks:
+        site = shrinks[0]
+        verb = {"reset": "reset", "shrink": "evicted"}[site.kind]
+        if site.how == "trimmed by slicing" or site.how.startswith("del [") and "[key]" not in site.how:
+            verb = "trimmed"
+        if site.how == ".clear()":
+            verb = "cleared"
+        slug = {"evicted": "evicted", "trimmed": "trimmed", "cleared": "cleared", "reset": "reset"}[verb]
+        return Judgement(slug, f"{verb} in {_short(site.where)} ({site.how})")
+    runtime = [s for s in growth if s.phase == "runtime"]
+    if not runtime:
+        phases = {s.phase for s in growth}
+        if phases == {"import"}:
+            return Judgement("filled-at-import", "filled only at import time")
+        return Judgement("filled-in-init", "filled only while the object is built")
+    if all(s.literal_key for s in runtime):
+        return Judgement("literal-keys", "keys come only from literals")
+    escapes = tuple(container.of_kind("escape"))
+    return Judgement(None, "grows and is never shrunk", tuple(runtime), escapes)
+
+
+def _short(qualname: str) -> str:
+    return qualname.rsplit(".", 1)[-1]
+
+
+def _is_reader_method(call: cst.Call) -> bool:
+    return isinstance(call.func, cst.Attribute) and call.func.attr.value in _READER_METHODS

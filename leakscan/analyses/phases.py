@@ -1,0 +1,99 @@
+"""When does code run: once at import, once per object in ``__init__``, or at run time?
+
+Growth that happens only at import time (module body, class body, functions called
+only from there, registration decorators) or only while an object is constructed is
+bounded by the program text, not by traffic.  Everything else is run time.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+import libcst as cst
+
+from leakscan.analyses.index import ModuleIndex, Scope
+
+Phase = Literal["import", "init", "runtime"]
+
+INIT_METHODS = frozenset({"__init__", "__post_init__", "__new__", "__init_subclass__", "__set_name__"})
+
+
+class Phases:
+    def __init__(self, index: ModuleIndex) -> None:
+        self.index = index
+        self._memo: dict[Scope, Phase] = {}
+
+    def of(self, scope: Scope) -> Phase:
+        found = self._memo.get(scope)
+        if found is None:
+            self._memo[scope] = "runtime"  # cycle guard: a recursive helper is run time
+            found = self._compute(scope)
+            self._memo[scope] = found
+        return found
+
+    def _compute(self, scope: Scope) -> Phase:
+        if scope.kind in ("module", "class"):
+            return "import"
+        if scope.kind == "comprehension":
+            return self.of(scope.parent) if scope.parent is not None else "import"
+        if scope.kind == "lambda":
+            return "runtime"
+        owner = scope.class_scope
+        if owner is not None and scope.name in INIT_METHODS:
+            return "init"
+        callers = self._callers(scope)
+        if not callers:
+            return "runtime"
+        phases = {self.of(caller) if caller is not None else "runtime" for caller in callers}
+        if phases == {"import"}:
+            return "import"
+        if owner is not None and phases <= {"import", "init"}:
+            return "init"
+        return "runtime"
+
+    def _callers(self, scope: Scope) -> list[Scope | None]:
+        """Scopes that call ``scope``; None stands for a use we cannot follow."""
+        parent = scope.parent
+        if parent is None:
+            return [None]
+        if parent.kind == "module":
+            return [self._module_caller(ref) for ref in self._module_refs(scope.name)]
+        if parent.kind == "class":
+            return self._method_callers(scope, parent)
+        return [None]  # nested functions: handed around as callbacks
+
+    def _module_refs(self, name: str) -> list[cst.Name]:
+        refs = []
+        for ref in self.index.names.get(name, ()):
+            parent = self.index.parent(ref)
+            if isinstance(parent, (cst.FunctionDef, cst.ClassDef)) and parent.name is ref:
+                continue
+            if isinstance(parent, cst.Arg) and parent.keyword is ref:
+                continue
+            if self.index.scope(ref).resolves_to_module(name):
+                refs.append(ref)
+        return refs
+
+    def _module_caller(self, ref: cst.Name) -> Scope | None:
+        parent = self.index.parent(ref)
+        if isinstance(parent, cst.Decorator):
+            # A registration decorator runs when the decorated definition executes.
+            return self.index.scope(parent)
+        if isinstance(parent, cst.Call) and parent.func is ref:
+            return self.index.scope(parent)
+        return None
+
+    def _method_callers(self, scope: Scope, owner: Scope) -> list[Scope | None]:
+        callers: list[Scope | None] = []
+        for ref in self.index.attributes.get(scope.name, ()):
+            base = ref.value
+            caller = self.index.scope(ref).function_scope()
+            if not (isinstance(base, cst.Name) and caller.class_scope is owner):
+                callers.append(None)
+                continue
+            if base.value != caller.self_name:
+                callers.append(None)
+                continue
+            parent = self.index.parent(ref)
+            callers.append(caller if isinstance(parent, cst.Call) and parent.func is ref else None)
+        return callers

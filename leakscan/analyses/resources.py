@@ -1,0 +1,196 @@
+"""Resource ownership: who closes what ``open()`` (and its kin) returns.
+
+For each call that opens a resource we find its owner: a ``with`` block, a
+``finally`` that closes it, the caller it is returned to, or the object it is stored
+on (when that object closes it).  What has no owner is closed only by the garbage
+collector, if ever.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import libcst as cst
+
+from leakscan.analyses.index import ModuleIndex, Scope
+
+FILE_OPENERS = frozenset(
+    {"builtins.open", "io.open", "io.open_code", "io.FileIO", "codecs.open", "gzip.open",
+     "gzip.GzipFile", "bz2.open", "bz2.BZ2File", "lzma.open", "lzma.LZMAFile", "tokenize.open",
+     "os.fdopen"}
+)
+_CLOSERS = frozenset({"close", "__exit__", "detach", "shutdown", "terminate", "kill", "release"})
+_CONSUMING_METHODS = frozenset(
+    {"read", "readlines", "readline", "write", "writelines", "read_text", "read_bytes", "fileno",
+     "seek", "truncate", "flush", "__iter__", "__next__", "buffer"}
+)
+
+
+@dataclass(eq=False)
+class Resource:
+    call: cst.Call
+    opener: str  # qualified name of the opener
+    scope: Scope
+    owner: str | None  # slug of who closes it, or None
+    detail: str  # why safe, or how it leaks
+    leak_confidence: str = "high"  # when not owned: "high" | "medium" | "low"
+    symbol: str = ""
+
+
+class ResourceAnalysis:
+    """Ownership of every resource-opening call in a module, for a given set of openers."""
+
+    def __init__(self, index: ModuleIndex, openers: frozenset[str] = FILE_OPENERS) -> None:
+        self.index = index
+        self.resources: list[Resource] = []
+        for call in index.calls:
+            opener = index.qualified_name(call.func)
+            if opener in openers:
+                self.resources.append(self._judge(call, opener))
+
+    def _judge(self, call: cst.Call, opener: str) -> Resource:
+        scope = self.index.scope(call)
+        short = opener.rsplit(".", 1)[-1] + "()"
+        node: cst.CSTNode = call
+        parent = self.index.parent(node)
+        # Wrappers that take ownership inside the same expression: io.TextIOWrapper(open(...)).
+        while isinstance(parent, cst.Arg):
+            outer = self.index.parent(parent)
+            if not isinstance(outer, cst.Call):
+                break
+            name = self.index.qualified_name(outer.func) or ""
+            if name.rsplit(".", 1)[-1] in ("closing", "TextIOWrapper", "BufferedReader",
+                                           "BufferedWriter", "GzipFile", "ExitStack"):
+                node, parent = outer, self.index.parent(outer)
+                continue
+            break
+        owner, detail, confidence, symbol = self._owner(node, parent, scope, short)
+        return Resource(call, opener, scope, owner, detail, confidence, symbol)
+
+    def _owner(
+        self, node: cst.CSTNode, parent: cst.CSTNode | None, scope: Scope, short: str
+    ) -> tuple[str | None, str, str, str]:
+        index = self.index
+        if isinstance(parent, cst.WithItem):
+            return ("with", "inside with", "", "")
+        if isinstance(parent, cst.Call) and _is_enter_context(parent, index):
+            return ("with", "entered into an ExitStack", "", "")
+        if isinstance(parent, cst.Arg):
+            call = index.parent(parent)
+            if isinstance(call, cst.Call) and _is_enter_context(call, index):
+                return ("with", "entered into an ExitStack", "", "")
+        if isinstance(parent, (cst.Return, cst.Yield)) or isinstance(parent, cst.Lambda):
+            return ("caller", "handed to the caller", "", "")
+        if isinstance(parent, cst.Attribute) and parent.value is node:
+            method = parent.attr.value
+            return (None, f"{short} used once with .{method}() and never closed", "high", "")
+        if isinstance(parent, cst.Arg):
+            return (None, f"{short} passed straight into a call; nothing closes it", "medium", "")
+        if isinstance(parent, cst.For) and parent.iter is node:
+            return (None, f"{short} iterated and never closed", "high", "")
+        if isinstance(parent, cst.Assign) and parent.value is node and len(parent.targets) == 1:
+            return self._bound(parent.targets[0].target, scope, short)
+        if isinstance(parent, cst.AnnAssign) and parent.value is node:
+            return self._bound(parent.target, scope, short)
+        if isinstance(parent, (cst.Element, cst.DictElement)):
+            return ("escape", "stored in a container", "", "")
+        return (None, f"{short} result is not closed", "medium", "")
+
+    def _bound(self, target: cst.BaseExpression, scope: Scope, short: str) -> tuple[str | None, str, str, str]:
+        if isinstance(target, cst.Name):
+            return self._local(target.value, target, scope, short)
+        if isinstance(target, cst.Attribute):
+            return self._attribute(target, scope, short)
+        return ("escape", "unpacked", "", "")
+
+    def _local(self, name: str, binding: cst.Name, scope: Scope, short: str) -> tuple[str | None, str, str, str]:
+        index = self.index
+        home = scope.function_scope()
+        closed_plain: bool = False
+        passed = False
+        for use in index.names.get(name, ()):
+            if use is binding or index.scope(use).function_scope() is not home:
+                continue
+            parent = index.parent(use)
+            if isinstance(parent, cst.WithItem):
+                return ("with", "entered by a later with", "", name)
+            if isinstance(parent, cst.Attribute) and parent.value is use:
+                if parent.attr.value in _CLOSERS:
+                    call = index.parent(parent)
+                    if isinstance(call, cst.Call) and call.func is parent:
+                        if self._in_finally(call) or self._in_exit_method(call):
+                            return ("finally", "closed in finally", "", name)
+                        closed_plain = True
+                    else:
+                        # f.close handed to atexit, weakref.finalize, a callback...
+                        return ("escape", "its close() is handed off", "", name)
+                continue
+            if isinstance(parent, (cst.Return, cst.Yield)):
+                return ("caller", "handed to the caller", "", name)
+            if isinstance(parent, cst.Arg):
+                call = index.parent(parent)
+                if isinstance(call, cst.Call) and _is_enter_context(call, index):
+                    return ("with", "entered into an ExitStack", "", name)
+                if isinstance(call, cst.Call) and self._call_escapes(call):
+                    return ("escape", "handed to an object that owns it", "", name)
+                passed = True
+                continue
+            if isinstance(parent, (cst.AssignTarget, cst.Assign, cst.AnnAssign, cst.Element,
+                                   cst.DictElement, cst.Tuple)):
+                if isinstance(parent, cst.AssignTarget) and parent.target is use:
+                    continue
+                return ("escape", "stored elsewhere", "", name)
+        if closed_plain:
+            return (None, f"{short} closed, but not on the exception path (no with/finally)", "low", name)
+        if passed:
+            return (None, f"{short} bound to {name!r}, passed on, and never closed", "medium", name)
+        return (None, f"{short} bound to {name!r} and never closed", "high", name)
+
+    def _call_escapes(self, call: cst.Call) -> bool:
+        """A call whose result outlives the statement: returned, stored, or a with item."""
+        parent = self.index.parent(call)
+        return isinstance(parent, (cst.Return, cst.Yield, cst.WithItem, cst.AssignTarget, cst.Assign,
+                                   cst.AnnAssign, cst.Arg, cst.Element))
+
+    def _attribute(self, target: cst.Attribute, scope: Scope, short: str) -> tuple[str | None, str, str, str]:
+        index = self.index
+        attr = target.attr.value
+        owner = scope.function_scope().class_scope
+        for ref in index.attributes.get(attr, ()):
+            if ref is target:
+                continue
+            parent = index.parent(ref)
+            method = index.scope(ref).function_scope()
+            if owner is not None and method.class_scope is not owner:
+                continue
+            if isinstance(parent, cst.Attribute) and parent.value is ref and parent.attr.value in _CLOSERS:
+                return ("object", f"closed in {method.name}()", "", attr)
+            if isinstance(parent, cst.WithItem) or isinstance(parent, (cst.Return, cst.Arg)):
+                return ("object", "handed on by its owner", "", attr)
+        if owner is not None and _class_has_closer(owner):
+            return ("object", "owned by an object with close()", "", attr)
+        return (None, f"{short} stored on {attr!r}; nothing closes it", "low", attr)
+
+    def _in_finally(self, node: cst.CSTNode) -> bool:
+        for ancestor in self.index.ancestors(node):
+            if isinstance(ancestor, cst.Finally):
+                return True
+            if isinstance(ancestor, (cst.FunctionDef, cst.ClassDef)):
+                return False
+        return False
+
+    def _in_exit_method(self, node: cst.CSTNode) -> bool:
+        scope = self.index.scope(node).function_scope()
+        return scope.name in ("__exit__", "__del__", "close", "__aexit__")
+
+
+def _is_enter_context(call: cst.Call, index: ModuleIndex) -> bool:
+    func = call.func
+    return isinstance(func, cst.Attribute) and func.attr.value in ("enter_context", "callback", "push")
+
+
+def _class_has_closer(owner: Scope) -> bool:
+    return any(
+        child.kind == "function" and child.name in ("close", "__exit__", "__del__", "cleanup", "shutdown")
+        for child in owner.children
+    )

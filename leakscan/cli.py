@@ -1,0 +1,228 @@
+"""The command line: flags in, an Options object, a scan, a report, an exit code.
+
+Exit codes: 0 when nothing at or above ``--fail-on`` was found, 1 when something was
+(or a file could not be read or parsed: a gate must not pass on code it could not
+see), 2 for usage and configuration errors, always as one line on stderr.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Sequence
+from typing import IO, Any, NoReturn
+
+import click
+
+from leakscan import __version__
+from leakscan.config import FORMATS, ConfigError, Options, apply_file, find_config
+from leakscan.findings import Level
+
+_LEVELS = click.Choice([level.value for level in Level], case_sensitive=False)
+
+
+def _codes(values: Sequence[str]) -> list[str]:
+    return [code.strip() for value in values for code in value.split(",") if code.strip()]
+
+
+@click.command(
+    context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100},
+    epilog="Exit codes: 0 nothing at or above --fail-on; 1 findings, or files that could not be "
+    "read or parsed; 2 usage or configuration error.  Configure in [tool.leakscan] of "
+    "pyproject.toml or in leakscan.toml.",
+)
+@click.argument("paths", nargs=-1, type=click.Path())
+@click.option("--format", "format_", type=click.Choice(FORMATS), default=None,
+              help="Report format.  [default: text]")
+@click.option("--output", "-o", type=click.Path(dir_okay=False, writable=True), default=None,
+              help="Write the report to FILE instead of standard output.")
+@click.option("--select", multiple=True, metavar="CODES",
+              help="Only these rules: ids (LK101), prefixes (LK1) or names; comma-separated.")
+@click.option("--ignore", multiple=True, metavar="CODES", help="Skip these rules (same forms as --select).")
+@click.option("--exclude", multiple=True, metavar="GLOB",
+              help="Skip files and folders matching GLOB (gitignore syntax); repeatable.")
+@click.option("--no-gitignore", is_flag=True, help="Do not honour .gitignore files.")
+@click.option("--fail-on", type=_LEVELS, default=None,
+              help="Lowest severity that makes the exit code 1.  [default: low]")
+@click.option("--min-confidence", type=_LEVELS, default=None,
+              help="Hide findings less certain than this.  [default: medium]")
+@click.option("--max-size", type=click.IntRange(min=1), default=None,
+              help="Bound used in suggested patches.  [default: 1000]")
+@click.option("--config", "config_file", type=click.Path(dir_okay=False), default=None,
+              help="Read settings from this TOML file instead of searching for one.")
+@click.option("--list-rules", is_flag=True, help="List the rules and exit.")
+@click.option("--explain", metavar="RULE", default=None, help="Print a rule's documentation and exit.")
+@click.option("--quiet", "-q", is_flag=True, help="Print only findings, errors and the totals line.")
+@click.option("--no-progress", is_flag=True, help="Never show a progress bar.")
+@click.option("--color/--no-color", default=None, help="Force colour on or off.  [default: auto]")
+@click.version_option(__version__, "--version", prog_name="leakscan", message="%(prog)s %(version)s")
+def command(paths: tuple[str, ...], format_: str | None, output: str | None, select: tuple[str, ...],
+            ignore: tuple[str, ...], exclude: tuple[str, ...], no_gitignore: bool, fail_on: str | None,
+            min_confidence: str | None, max_size: int | None, config_file: str | None,
+            list_rules: bool, explain: str | None, quiet: bool, no_progress: bool,
+            color: bool | None) -> None:
+    """Find unbounded memory growth and leaked resources in Python code.
+
+    PATHS are files or folders to scan (default: the current folder).  Folders are
+    searched for .py and .pyi files, honouring .gitignore and the exclude settings;
+    a file named explicitly is always scanned.
+    """
+    from leakscan.registry import RegistryError, all_rules
+
+    try:
+        rules = all_rules()
+    except RegistryError as exc:
+        raise ConfigError(str(exc)) from exc
+    if list_rules:
+        _list_rules(rules)
+        return
+    if explain is not None:
+        _explain(rules, explain)
+        return
+    options = Options(paths=list(paths) or ["."])
+    explicit: set[str] = set()
+
+    def given(attribute: str, value: Any) -> None:
+        if value is not None and value != () and value is not False:
+            setattr(options, attribute, value)
+            explicit.add(attribute)
+
+    given("format", format_)
+    given("output", output)
+    given("select", _codes(select) or None)
+    given("ignore", _codes(ignore) or None)
+    given("exclude", list(exclude) or None)
+    if no_gitignore:
+        given("respect_gitignore", False)
+        options.respect_gitignore = False
+    given("fail_on", Level(fail_on.lower()) if fail_on else None)
+    given("min_confidence", Level(min_confidence.lower()) if min_confidence else None)
+    given("max_size", max_size)
+    given("quiet", quiet or None)
+    options.progress = not no_progress
+    options.color = color
+    from pathlib import Path
+
+    config_path = Path(config_file) if config_file else find_config(options.paths)
+    if config_file and not Path(config_file).is_file():
+        raise ConfigError(f"configuration file not found: {config_file}")
+    if config_path is not None:
+        apply_file(options, config_path, explicit)
+        options.config_file = str(config_path)
+    sys.exit(_scan(options, rules))
+
+
+def _scan(options: Options, all_known: list[Any]) -> int:
+    from leakscan.discovery import Discovery
+    from leakscan.engine import EngineOptions
+    from leakscan.registry import select_rules, unknown_codes
+    from leakscan.runner import scan_targets
+
+    for codes, flag in ((options.select, "--select"), (options.ignore, "--ignore")):
+        unknown = unknown_codes(all_known, codes)
+        if unknown:
+            raise ConfigError(f"{flag}: unknown rule {', '.join(unknown)} (see --list-rules)")
+    rules = select_rules(all_known, options.select, options.ignore)
+    if not rules:
+        raise ConfigError("no rules selected: --select and --ignore leave nothing to run")
+    discovery = Discovery(exclude=[*options.exclude, *options.extend_exclude],
+                          respect_gitignore=options.respect_gitignore)
+    try:
+        targets = discovery.files(options.paths)
+    except FileNotFoundError as exc:
+        raise ConfigError(f"path does not exist: {exc.args[0]}") from exc
+    if not targets and not discovery.problems:
+        click.echo("leakscan: no Python files found to scan.", err=True)
+        return 0
+    engine_options = EngineOptions(rules=tuple(rules), max_size=options.max_size)
+    with _progress(options, len(targets)) as progress:
+        result = scan_targets(targets, engine_options, min_confidence=options.min_confidence,
+                              problems=discovery.problems, progress=progress)
+    _render(options, result)
+    failing = [f for f in result.findings if f.severity.rank >= options.fail_on.rank]
+    return 1 if failing or result.errors else 0
+
+
+def _render(options: Options, result: Any) -> None:
+    stream: IO[str]
+    if options.output:
+        try:
+            stream = open(options.output, "w", encoding="utf-8")  # noqa: SIM115
+        except OSError as exc:
+            raise ConfigError(f"cannot write {options.output}: {exc.strerror or exc}") from exc
+    else:
+        stream = sys.stdout
+    try:
+        if options.format == "json":
+            from leakscan.report import json_report
+
+            stream.write(json_report.render(result))
+        elif options.format == "concise":
+            from leakscan.report import concise
+
+            stream.write(concise.render(result))
+        else:
+            from leakscan.report import text
+
+            color = options.color if options.color is not None else (
+                None if stream.isatty() else False
+            )
+            text.render(result, stream, color=color, quiet=options.quiet)
+    finally:
+        if stream is not sys.stdout:
+            stream.close()
+
+
+class _NoProgress:
+    def __enter__(self) -> None:
+        return None
+
+    def __exit__(self, *exc: object) -> None:
+        return None
+
+
+def _progress(options: Options, total: int) -> Any:
+    if not options.progress or options.quiet or total < 20 or not sys.stderr.isatty():
+        return _NoProgress()
+    from leakscan.report.progress import ProgressBar
+
+    return ProgressBar(total)
+
+
+def _list_rules(rules: list[Any]) -> None:
+    width = max(len(r.name) for r in rules)
+    for rule in rules:
+        click.echo(f"{rule.id}  {rule.name:<{width}}  {rule.severity.value:<6}  {rule.message}")
+
+
+def _explain(rules: list[Any], code: str) -> None:
+    for rule in rules:
+        if rule.id == code.upper() or rule.name == code.lower():
+            click.echo(f"{rule.id} {rule.name} (severity: {rule.severity.value})\n")
+            click.echo(rule.documentation())
+            return
+    raise ConfigError(f"--explain: unknown rule {code!r} (see --list-rules)")
+
+
+def _fail(message: str) -> NoReturn:
+    click.echo(f"leakscan: error: {message}", err=True)
+    sys.exit(2)
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    """Entry point: usage and configuration errors become one line and exit code 2."""
+    try:
+        command.main(args=list(argv) if argv is not None else None, prog_name="leakscan",
+                     standalone_mode=False)
+    except click.exceptions.NoArgsIsHelpError as exc:  # pragma: no cover - not enabled
+        _fail(str(exc))
+    except click.UsageError as exc:
+        _fail(exc.format_message().splitlines()[0] if exc.format_message() else str(exc))
+    except click.exceptions.Abort:
+        click.echo("leakscan: interrupted", err=True)
+        sys.exit(130)
+    except ConfigError as exc:
+        _fail(str(exc))
+    except click.ClickException as exc:
+        _fail(exc.format_message())
+    except BrokenPipeError:
+        sys.exit(1)

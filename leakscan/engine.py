@@ -1,0 +1,193 @@
+"""The engine: source bytes in, plain findings out.
+
+It parses a file once, builds the shared index once, runs every selected rule over
+it, and turns what the rules reported into frozen data (positions, fingerprints,
+suppressions).  It never prints, and one failing file or rule never stops a scan.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import tokenize
+from collections.abc import Sequence
+from dataclasses import dataclass
+from io import BytesIO
+from pathlib import Path
+
+import libcst as cst
+
+from leakscan.analyses.positions import Span, spans
+from leakscan.findings import CensusEntry, FileError, FileResult, Finding, Level, Related
+from leakscan.rule import FileContext, Report, Rule
+
+_SUPPRESSION = re.compile(
+    r"#\s*(?:noqa(?P<noqa>\s*:\s*[A-Z0-9, ]+)?|leakscan:\s*ignore(?:\[(?P<ids>[A-Z0-9, ]+)\])?)",
+    re.IGNORECASE,
+)
+
+
+@dataclass(frozen=True)
+class EngineOptions:
+    """Everything that changes what the engine finds in a file."""
+
+    rules: tuple[type[Rule], ...]
+    max_size: int = 1000
+
+
+def decode(data: bytes) -> tuple[str, str]:
+    """Decode source bytes as Python does (PEP 263 cookie, BOM); returns (text, encoding)."""
+    encoding, _ = tokenize.detect_encoding(BytesIO(data).readline)
+    return data.decode(encoding), encoding
+
+
+def scan_file(path: Path, display: str, options: EngineOptions) -> FileResult:
+    """Read and scan one file; any problem becomes an error entry."""
+    try:
+        data = path.read_bytes()
+    except FileNotFoundError:
+        return _error(display, "read", "file disappeared before it could be read")
+    except IsADirectoryError:
+        return _error(display, "read", "is a directory, not a file")
+    except OSError as exc:
+        return _error(display, "read", exc.strerror or str(exc))
+    return scan_source(data, display, options)
+
+
+def scan_source(data: bytes | str, display: str, options: EngineOptions) -> FileResult:
+    """Scan one file's contents."""
+    if isinstance(data, str):
+        text, encoding = data, "utf-8"
+    else:
+        try:
+            text, encoding = decode(data)
+        except (SyntaxError, UnicodeDecodeError, LookupError) as exc:
+            return _error(display, "read", f"cannot decode source: {_one_line(exc)}")
+    if "\x00" in text:
+        return _error(display, "parse", "source contains a NUL byte")
+    lines = text.count("\n") + (1 if text and not text.endswith("\n") else 0)
+    try:
+        module = cst.parse_module(text, config=cst.PartialParserConfig(encoding=encoding))
+    except cst.ParserSyntaxError as exc:
+        return _error(display, "parse", f"syntax error: {exc.message}", exc.raw_line, lines)
+    except RecursionError:
+        return _error(display, "parse", "nested too deeply to parse", None, lines)
+    except Exception as exc:  # the parser's own failures on odd input
+        return _error(display, "parse", f"cannot parse: {_one_line(exc)}", None, lines)
+    try:
+        ctx = FileContext(display, module, max_size=options.max_size)
+    except RecursionError:
+        return _error(display, "internal", "nested too deeply to analyse", None, lines)
+    errors: list[FileError] = []
+    for rule_class in options.rules:
+        rule = rule_class()
+        try:
+            rule.check(ctx)
+        except RecursionError:
+            errors.append(FileError(display, "internal", f"rule {rule.id} gave up: nested too deeply"))
+        except Exception as exc:
+            errors.append(
+                FileError(display, "internal", f"rule {rule.id} failed: {type(exc).__name__}: {_one_line(exc)}")
+            )
+    return _assemble(ctx, text, lines, errors)
+
+
+def _assemble(ctx: FileContext, text: str, lines: int, errors: list[FileError]) -> FileResult:
+    nodes: list[cst.CSTNode] = [r.node for r in ctx.reports]
+    for report in ctx.reports:
+        nodes.extend(node for node, _ in report.related)
+    positions = spans(ctx.module, nodes) if nodes else {}
+    source_lines = text.splitlines()
+    findings: list[Finding] = []
+    suppressed = 0
+    occurrences: dict[str, int] = {}
+    for report in ctx.reports:
+        span = positions.get(report.node) or Span(1, 1, 1, 1)
+        span = _first_line(report.node, span, source_lines)
+        if _is_suppressed(report.rule.id, source_lines, span.line):
+            suppressed += 1
+            continue
+        related = tuple(
+            Related(positions[node].line, positions[node].column, message)
+            for node, message in report.related
+            if node in positions
+        )
+        findings.append(
+            Finding(
+                rule=report.rule.id,
+                name=report.rule.name,
+                severity=report.severity,
+                confidence=report.confidence,
+                path=ctx.path,
+                line=span.line,
+                column=span.column,
+                end_line=span.end_line,
+                end_column=span.end_column,
+                symbol=report.symbol,
+                message=report.message,
+                suggestion=report.suggestion,
+                related=tuple(sorted(set(related), key=lambda r: (r.line, r.column))),
+                fingerprint=_fingerprint(ctx, report, occurrences),
+                snippet=_snippet(source_lines, span),
+            )
+        )
+    lines_by_node = {node: span.line for node, span in positions.items()}
+    census = tuple(
+        CensusEntry(
+            family=v.family, path=ctx.path, symbol=v.symbol, kind=v.kind, verdict=v.verdict,
+            detail=v.detail, line=lines_by_node.get(v.node, 0), flagged=v.flagged,
+        )
+        for v in ctx.verdicts
+    )
+    findings.sort(key=lambda f: f.sort_key)
+    return FileResult(ctx.path, lines, tuple(findings), census, tuple(errors), suppressed)
+
+
+def _first_line(node: cst.CSTNode, span: Span, source_lines: Sequence[str]) -> Span:
+    """A compound statement is shown by its header line, not its whole body."""
+    if isinstance(node, cst.BaseCompoundStatement) and span.end_line > span.line:
+        text = source_lines[span.line - 1] if span.line <= len(source_lines) else ""
+        return Span(span.line, span.column, span.line, len(text.rstrip()) + 1)
+    return span
+
+
+def _fingerprint(ctx: FileContext, report: Report, occurrences: dict[str, int]) -> str:
+    """Stable across unrelated edits: no line numbers, only what identifies the finding."""
+    code = ctx.module.code_for_node(report.node).strip().splitlines()
+    first = " ".join(code[0].split()) if code else ""
+    key = "\x1f".join((report.rule.id, ctx.path, report.scope, report.symbol, first))
+    count = occurrences.get(key, 0)
+    occurrences[key] = count + 1
+    return hashlib.sha256(f"{key}\x1f{count}".encode()).hexdigest()[:20]
+
+
+def _snippet(source_lines: Sequence[str], span: Span) -> str:
+    last = min(span.end_line, span.line + 2, len(source_lines))
+    return "\n".join(source_lines[span.line - 1 : last])
+
+
+def _is_suppressed(rule_id: str, source_lines: Sequence[str], line: int) -> bool:
+    if not 0 < line <= len(source_lines):
+        return False
+    text = source_lines[line - 1]
+    if "#" not in text:
+        return False
+    for match in _SUPPRESSION.finditer(text):
+        codes = match.group("noqa") or match.group("ids")
+        if codes is None:
+            return True  # a bare noqa / leakscan: ignore silences every rule on the line
+        wanted = {c.strip().upper() for c in codes.lstrip(" :").split(",") if c.strip()}
+        if rule_id in wanted:
+            return True
+    return False
+
+
+def _one_line(exc: BaseException) -> str:
+    text = str(exc).strip().splitlines()
+    return text[0] if text else type(exc).__name__
+
+
+def _error(display: str, kind: str, message: str, line: int | None = None, lines: int = 0) -> FileResult:
+    return FileResult(display, lines, errors=(FileError(display, kind, message, line),))
+
+

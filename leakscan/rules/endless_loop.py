@@ -1,0 +1,183 @@
+"""LK301 endless-loop."""
+
+from __future__ import annotations
+
+import libcst as cst
+
+from leakscan.analyses.loops import Loop, LoopAnalysis
+from leakscan.findings import Level
+from leakscan.rule import FileContext, Invalid, Rule, Valid
+
+_MAIN_NAMES = frozenset({"main", "run_forever", "serve_forever", "cli", "run_app"})
+
+
+class EndlessLoop(Rule):
+    """
+    ## What it does
+    Flags a `while True:` (or `while 1:`) loop that has no reachable way out: no
+    `break` of this loop, no `return`, no `raise` and no call that ends the process.
+
+    ## Why is this bad?
+    A loop that can never end keeps its thread, its frame and everything they
+    reference alive for the life of the process. In a background thread or a
+    long-lived object's method it cannot be stopped on shutdown, so it pins its owner
+    and whatever the owner holds. A `break` inside a nested loop and a `return` inside
+    a nested function do not count as exits.
+
+    Not flagged: generator loops (`yield` hands control to the consumer). Reported with
+    low confidence: the program's own main loop (in `main()` or at module level), which
+    ends with the process, and `async` loops that `await`, which end when their task is
+    cancelled.
+
+    ## Example
+    ```python
+    def poll(client):
+        while True:
+            client.refresh()
+            time.sleep(5)
+    ```
+
+    ## Use instead
+    ```python
+    def poll(client, stop: threading.Event):
+        while not stop.is_set():
+            client.refresh()
+            stop.wait(5)
+    ```
+
+    ## References
+    - [`threading.Event`](https://docs.python.org/3/library/threading.html#event-objects)
+    """
+
+    id = "LK301"
+    name = "endless-loop"
+    family = "loops"
+    severity = Level.MEDIUM
+    message = "`while True` loop has no reachable exit"
+
+    VALID = [
+        Valid(
+            """
+            def read_chunks(stream):
+                while True:
+                    chunk = stream.read(1024)
+                    if not chunk:
+                        break
+                    handle(chunk)
+            """
+        ),
+        Valid(
+            """
+            def ticker():
+                n = 0
+                while True:
+                    yield n
+                    n += 1
+            """
+        ),
+        Valid(
+            """
+            def retry(call, attempts):
+                tries = 0
+                while True:
+                    try:
+                        return call()
+                    except OSError:
+                        tries += 1
+                        if tries > attempts:
+                            raise
+            """
+        ),
+        Valid(
+            """
+            import sys
+
+            def repl():
+                while True:
+                    line = input()
+                    if line == "quit":
+                        sys.exit(0)
+            """
+        ),
+    ]
+    INVALID = [
+        Invalid(
+            """
+            import time
+
+            def poll(client):
+                while True:
+                    client.refresh()
+                    time.sleep(5)
+            """,
+            line=4,
+        ),
+        Invalid(
+            """
+            class Worker:
+                def run(self):
+                    while True:
+                        for job in self.jobs():
+                            if job is None:
+                                break
+                        def stop():
+                            return
+            """,
+            line=3,
+        ),
+    ]
+
+    def check(self, ctx: FileContext) -> None:
+        for loop in ctx.analysis(LoopAnalysis).loops:
+            self.decide(ctx, loop)
+
+    def decide(self, ctx: FileContext, loop: Loop) -> None:
+        where = loop.where
+        kind = "while True"
+        if loop.exits:
+            node, how = loop.exits[0]
+            ctx.safe(self, loop.node, symbol=where, kind=kind, verdict=_slug(how),
+                     detail=f"loop {_describe(how)}")
+            return
+        if loop.yields:
+            ctx.safe(self, loop.node, symbol=where, kind=kind, verdict="generator",
+                     detail="generator loop: the consumer decides when it ends")
+            return
+        function = loop.scope.function_scope()
+        confidence = Level.MEDIUM
+        note = ""
+        if function.kind == "module" or function.name in _MAIN_NAMES or _under_main_guard(ctx, loop):
+            confidence = Level.LOW
+            note = "; it looks like the program's main loop, which ends with the process"
+        elif function.is_async and loop.awaits:
+            confidence = Level.LOW
+            note = "; it awaits, so cancelling its task ends it"
+        elif function.name == "run" or function.class_scope is not None:
+            confidence = Level.HIGH
+        if loop.catches_interrupt:
+            confidence = Level.LOW
+            note = "; it ends only on KeyboardInterrupt"
+        ctx.report(
+            self, loop.node, symbol=where,
+            message=f"`while True` loop in {where} has no break, return or raise{note}",
+            confidence=confidence,
+            suggestion="loop on a stop condition (`while not stop.is_set():`) so shutdown can end it",
+            kind=kind,
+        )
+
+
+def _slug(how: str) -> str:
+    return {"break": "breaks", "return": "returns", "raise": "raises"}.get(how, "exits")
+
+
+def _describe(how: str) -> str:
+    return {"break": "breaks", "return": "returns", "raise": "raises"}.get(how, how)
+
+
+def _under_main_guard(ctx: FileContext, loop: Loop) -> bool:
+    for ancestor in ctx.index.ancestors(loop.node):
+        if isinstance(ancestor, cst.If):
+            test = ctx.module.code_for_node(ancestor.test)
+            if "__name__" in test and "__main__" in test:
+                return True
+    return False

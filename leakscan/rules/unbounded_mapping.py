@@ -1,0 +1,190 @@
+"""LK101 unbounded-mapping."""
+
+from __future__ import annotations
+
+from leakscan.rule import Invalid, Valid
+from leakscan.rules._container_rule import ContainerRule
+
+
+class UnboundedMapping(ContainerRule):
+    """
+    ## What it does
+    Flags a long-lived dict, set, `defaultdict`, `Counter` or `OrderedDict` (a module
+    global, a class attribute or an instance attribute) that grows at run time and
+    from which nothing is ever removed.
+
+    ## Why is this bad?
+    A cache or index keyed by run-time data (request ids, users, URLs, timestamps)
+    gains an entry for every new key and keeps it for the life of the process. Memory
+    climbs with traffic until the process is restarted or killed. A module global or a
+    class attribute lives as long as the process (severity high); an instance attribute
+    lives as long as its object (medium, high for a module-level singleton).
+
+    The container counts as bounded when any code in its scope removes from it
+    (`pop`, `popitem`, `del`, `clear`, `discard`, reassignment), when it is only filled
+    at import time or in `__init__`, when its keys are literals, or when its type is
+    bounded (`weakref.WeakValueDictionary`, `cachetools` caches). When the container
+    is handed to code leakscan cannot see, the finding has medium confidence.
+
+    ## Example
+    ```python
+    class CachingEngine:
+        def __init__(self):
+            self.cache = {}
+
+        def put(self, key, value):
+            self.cache[key] = value
+    ```
+
+    ## Use instead
+    ```python
+    class CachingEngine:
+        MAX_CACHE_SIZE = 1000
+
+        def __init__(self):
+            self.cache = {}
+
+        def put(self, key, value):
+            if len(self.cache) >= self.MAX_CACHE_SIZE and key not in self.cache:
+                self.cache.pop(next(iter(self.cache)))  # evict the oldest entry
+            self.cache[key] = value
+    ```
+    or a bounded type such as `cachetools.LRUCache(maxsize=1000)`.
+
+    ## References
+    - [`functools.lru_cache`](https://docs.python.org/3/library/functools.html#functools.lru_cache)
+    - [`collections.OrderedDict.popitem`](https://docs.python.org/3/library/collections.html#collections.OrderedDict.popitem)
+    """
+
+    id = "LK101"
+    name = "unbounded-mapping"
+    container_family = "mapping"
+    message = "long-lived mapping grows and is never shrunk"
+    advice = "evict when full (FIFO or LRU) or use a bounded cache"
+
+    VALID = [
+        Valid(
+            """
+            class Engine:
+                MAX = 100
+
+                def __init__(self):
+                    self.cache = {}
+
+                def put(self, key, value):
+                    if len(self.cache) >= self.MAX:
+                        self.cache.pop(next(iter(self.cache)))
+                    self.cache[key] = value
+            """
+        ),
+        Valid(
+            """
+            HANDLERS = {}
+
+            def register(name):
+                def wrap(fn):
+                    HANDLERS[name] = fn
+                    return fn
+                return wrap
+
+            def handler(fn):
+                HANDLERS[fn.__name__] = fn
+                return fn
+
+            @handler
+            def ping():
+                return "pong"
+            """
+        ),
+        Valid(
+            """
+            import weakref
+
+            _live = weakref.WeakValueDictionary()
+
+            def track(key, obj):
+                _live[key] = obj
+            """
+        ),
+        Valid(
+            """
+            class Settings:
+                def __init__(self, pairs):
+                    self.values = {}
+                    for key, value in pairs:
+                        self.values[key] = value
+            """
+        ),
+        Valid(
+            """
+            class Stats:
+                def __init__(self):
+                    self.counts = {}
+
+                def hit(self):
+                    self.counts["hits"] = self.counts.get("hits", 0) + 1
+
+                def reset(self):
+                    self.counts = {}
+            """
+        ),
+        Valid(
+            """
+            _seen = set()
+
+            def mark(item):
+                _seen.add(item)
+
+            def forget(item):
+                _seen.discard(item)
+            """
+        ),
+    ]
+    INVALID = [
+        Invalid(
+            """
+            class CachingEngine:
+                def __init__(self):
+                    self.cache = {}
+
+                def put(self, key, value):
+                    self.cache[key] = value
+            """,
+            line=3,
+        ),
+        Invalid(
+            """
+            from collections import defaultdict
+
+            _by_user = defaultdict(list)
+
+            def record(user, event):
+                _by_user[user].append(event)
+            """,
+            line=3,
+        ),
+        Invalid(
+            """
+            class Session:
+                seen_tokens = set()
+
+                def accept(self, token):
+                    self.seen_tokens.add(token)
+            """,
+            line=2,
+        ),
+        Invalid(
+            """
+            from collections import Counter
+
+            class Stats:
+                def __init__(self):
+                    self.by_path = Counter()
+
+                def hit(self, path):
+                    counts = self.by_path
+                    counts[path] += 1
+            """,
+            line=5,
+        ),
+    ]

@@ -1,0 +1,157 @@
+"""LK102 unbounded-sequence."""
+
+from __future__ import annotations
+
+from leakscan.rule import Invalid, Valid
+from leakscan.rules._container_rule import ContainerRule
+
+
+class UnboundedSequence(ContainerRule):
+    """
+    ## What it does
+    Flags a long-lived list, `bytearray`, `deque()` without `maxlen` or `queue.Queue()`
+    without `maxsize` (a module global, a class attribute or an instance attribute)
+    that is appended to at run time and never trimmed.
+
+    ## Why is this bad?
+    An append-only history (metrics, events, messages, errors) keeps every item it
+    was ever given. In a long-running service it grows with uptime and traffic until
+    the process runs out of memory.
+
+    The sequence counts as bounded when any code in its scope removes from it (`pop`,
+    `popleft`, `del x[:-n]`, `clear`, `remove`, a slice trim `x = x[-n:]`,
+    reassignment), when it is only filled at import time or in `__init__`, or when its
+    type is bounded (`deque(maxlen=n)`, `Queue(maxsize=n)`).
+
+    ## Example
+    ```python
+    class PerformanceMonitor:
+        def __init__(self):
+            self.metrics_history = []
+
+        def record(self, metric):
+            self.metrics_history.append(metric)
+    ```
+
+    ## Use instead
+    ```python
+    from collections import deque
+
+    class PerformanceMonitor:
+        MAX_HISTORY = 1000
+
+        def __init__(self):
+            self.metrics_history = deque(maxlen=self.MAX_HISTORY)
+
+        def record(self, metric):
+            self.metrics_history.append(metric)
+    ```
+
+    ## References
+    - [`collections.deque`](https://docs.python.org/3/library/collections.html#collections.deque)
+    """
+
+    id = "LK102"
+    name = "unbounded-sequence"
+    container_family = "sequence"
+    message = "long-lived sequence is appended to and never trimmed"
+    advice = "use deque(maxlen=N) or trim after each append"
+
+    VALID = [
+        Valid(
+            """
+            from collections import deque
+
+            class Monitor:
+                def __init__(self):
+                    self.history = deque(maxlen=500)
+
+                def record(self, item):
+                    self.history.append(item)
+            """
+        ),
+        Valid(
+            """
+            class Monitor:
+                def __init__(self):
+                    self.history = []
+
+                def record(self, item):
+                    self.history.append(item)
+                    if len(self.history) > 100:
+                        self.history = self.history[-100:]
+            """
+        ),
+        Valid(
+            """
+            class Batch:
+                def __init__(self):
+                    self.items = []
+
+                def add(self, item):
+                    self.items.append(item)
+
+                def flush(self):
+                    items, self.items = self.items, []
+                    return items
+            """
+        ),
+        Valid(
+            """
+            import queue
+
+            class Worker:
+                def __init__(self):
+                    self.jobs = queue.Queue()
+
+                def submit(self, job):
+                    self.jobs.put(job)
+
+                def run_once(self):
+                    return self.jobs.get()
+            """
+        ),
+        Valid(
+            """
+            __all__ = []
+            __all__.append("name")
+            PLUGINS = []
+            for name in ("a", "b"):
+                PLUGINS.append(name)
+            """
+        ),
+    ]
+    INVALID = [
+        Invalid(
+            """
+            class PerformanceMonitor:
+                def __init__(self):
+                    self.metrics_history = []
+
+                def record(self, metric):
+                    self.metrics_history.append(metric)
+            """,
+            line=3,
+        ),
+        Invalid(
+            """
+            from collections import deque
+
+            events = deque()
+
+            def on_event(event):
+                events.append(event)
+            """,
+            line=3,
+        ),
+        Invalid(
+            """
+            class Registry:
+                instances = []
+
+                def __init__(self):
+                    Registry.instances.append(self)
+            """,
+            line=2,
+        ),
+    ]
