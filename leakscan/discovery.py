@@ -109,7 +109,8 @@ class Discovery:
         current = Path(os.path.abspath(root))
         for parent in current.parents:
             spec = _read_gitignore(parent / ".gitignore")
-            if spec is not None:
+            # A folder named explicitly is scanned even when a .gitignore above ignores it.
+            if spec is not None and not _ignored(current, True, [(parent, spec)]):
                 found.append((parent, spec))
             if (parent / ".git").exists():
                 break

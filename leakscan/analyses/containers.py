@@ -8,6 +8,7 @@ plain read, following local aliases (``cache = self.cache``).  Rules then decide
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import Literal
 
@@ -106,6 +107,8 @@ class Site:
     how: str
     phase: Phase = "runtime"
     literal_key: bool = False
+    size_checked: bool = False  # grows only under ``if len(container) ...``
+    value: cst.BaseExpression | None = None  # what is stored, when visible
 
     @property
     def where(self) -> str:
@@ -307,7 +310,39 @@ class ContainerAnalysis:
              literal_key: bool = False) -> None:
         scope = self.index.scope(node)
         phase = self.phases.of(scope.function_scope() if scope.kind == "comprehension" else scope)
-        container.sites.append(Site(node, scope, kind, how, phase, literal_key))
+        site = Site(node, scope, kind, how, phase, literal_key)
+        if kind == "grow":
+            site.size_checked = self._size_checked(container, node, scope)
+            site.value = _stored_value(self.index, node)
+        container.sites.append(site)
+
+    def _size_checked(self, c: Container, node: cst.CSTNode, scope: Scope) -> bool:
+        """``if len(x) < N: x.add(...)``: the growth sits under a test of the container's size."""
+        target = dotted(c.target) if isinstance(c.target, cst.BaseExpression) else None
+        if target is None:
+            return False
+        wanted = {f"len({target})"}
+        home = scope.function_scope()
+        for assign in self.index.assigns:
+            if (
+                isinstance(assign, cst.Assign)
+                and isinstance(assign.value, cst.Call)
+                and len(assign.targets) == 1
+                and isinstance(assign.targets[0].target, cst.Name)
+                and self.index.scope_of[assign].function_scope() is home
+                and "".join(self.index.module.code_for_node(assign.value).split()) == f"len({target})"
+            ):
+                wanted.add(assign.targets[0].target.value)
+        for ancestor in self.index.ancestors(node):
+            if isinstance(ancestor, (cst.FunctionDef, cst.ClassDef, cst.Lambda)):
+                break
+            if isinstance(ancestor, (cst.If, cst.While)):
+                test = "".join(self.index.module.code_for_node(ancestor.test).split())
+                if any(w in test for w in wanted if w.startswith("len(")) or any(
+                    w in _identifiers(test) for w in wanted
+                ):
+                    return True
+        return False
 
     def _classify(self, c: Container, ref: cst.BaseExpression, depth: int) -> None:
         index = self.index
@@ -533,7 +568,15 @@ def judge(container: Container) -> Judgement:
             verb = "cleared"
         slug = {"evicted": "evicted", "trimmed": "trimmed", "cleared": "cleared", "reset": "reset"}[verb]
         return Judgement(slug, f"{verb} in {_short(site.where)} ({site.how})")
-    runtime = [s for s in growth if s.phase == "runtime"]
+    # Construction runs once per object: bounded for the object's own attributes, but a
+    # module or class container filled from __init__ grows with every object created.
+    runtime = [
+        s for s in growth
+        if s.phase == "runtime" or (s.phase == "init" and container.lifetime != "instance")
+    ]
+    if runtime and all(s.size_checked for s in runtime):
+        return Judgement("size-checked", "grows only under a check of its size")
+    runtime = [s for s in runtime if not s.size_checked]
     if not runtime:
         phases = {s.phase for s in growth}
         if phases == {"import"}:
@@ -551,3 +594,19 @@ def _short(qualname: str) -> str:
 
 def _is_reader_method(call: cst.Call) -> bool:
     return isinstance(call.func, cst.Attribute) and call.func.attr.value in _READER_METHODS
+
+
+def _identifiers(code: str) -> set[str]:
+    return set(re.findall(r"[A-Za-z_][A-Za-z0-9_]*", code))
+
+
+def _stored_value(index: ModuleIndex, node: cst.CSTNode) -> cst.BaseExpression | None:
+    """The value a growth site stores: ``v`` in ``d[k] = v`` or ``x.append(v)``."""
+    if isinstance(node, cst.Call):
+        return node.args[-1].value if node.args else None
+    parent = index.parent(node)
+    if isinstance(parent, cst.AssignTarget):
+        assign = index.parent(parent)
+        if isinstance(assign, cst.Assign):
+            return assign.value
+    return None

@@ -76,6 +76,10 @@ class Phases:
 
     def _module_caller(self, ref: cst.Name) -> Scope | None:
         parent = self.index.parent(ref)
+        if isinstance(parent, cst.Del) or (
+            isinstance(parent, cst.Element) and isinstance(self.index.parent(self.index.parent(parent) or parent), cst.Del)
+        ):
+            return self.index.root  # ``del helper`` at import time calls nothing
         if isinstance(parent, cst.Decorator):
             # A registration decorator runs when the decorated definition executes.
             return self.index.scope(parent)

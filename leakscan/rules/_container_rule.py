@@ -6,7 +6,14 @@ from typing import ClassVar
 
 import libcst as cst
 
-from leakscan.analyses.containers import Container, ContainerAnalysis, Family, judge
+from leakscan.analyses.containers import Container, ContainerAnalysis, Family, Site, judge
+from leakscan.analyses.lifetime import (
+    long_lived_class,
+    module_singleton,
+    registration_scope,
+    stores_callable,
+    traffic_named,
+)
 from leakscan.findings import Level
 from leakscan.rule import FileContext, Rule
 
@@ -43,10 +50,12 @@ class ContainerRule(Rule):
             f"{_LIFETIME_WORDS[container.lifetime]} {container.kind} `{container.symbol}` "
             f"{verb} in {where} and nothing ever removes from it"
         )
-        confidence = Level.HIGH
+        confidence, why = _confidence(ctx, container, verdict.growth)
         if verdict.escapes:
-            confidence = Level.MEDIUM
+            confidence = min(confidence, Level.MEDIUM, key=lambda level: level.rank)
             message += f"; it is also {verdict.escapes[0].how}, which may bound it"
+        if why:
+            message += f" ({why})"
         related: list[tuple[cst.CSTNode, str]] = [
             (s.node, f"grows here ({s.how})") for s in verdict.growth[:5]
         ]
@@ -58,27 +67,30 @@ class ContainerRule(Rule):
         )
 
 
+def _confidence(ctx: FileContext, container: Container, growth: tuple[Site, ...]) -> tuple[Level, str]:
+    """How sure we are: registries hold configuration; plain objects may be short-lived."""
+    if all(registration_scope(s.scope) or stores_callable(s.value) for s in growth):
+        if not traffic_named(container.name):
+            return Level.LOW, "filled by a registration API, so it likely grows with the program, not its input"
+    if container.lifetime != "instance" or container.owner is None:
+        return Level.HIGH, ""
+    long_lived = long_lived_class(ctx.index, container.owner)
+    traffic = traffic_named(container.name)
+    if long_lived and traffic:
+        return Level.HIGH, ""
+    if long_lived or traffic:
+        return Level.MEDIUM, ""
+    return Level.LOW, "nothing shows that its object lives long"
+
+
 def _severity(ctx: FileContext, container: Container) -> Level:
     """Module globals and class attributes live as long as the process."""
     if container.lifetime in ("module", "class"):
         return Level.HIGH
     owner = container.owner
-    if owner is not None and _is_module_singleton(ctx, owner.name):
+    if owner is not None and module_singleton(ctx.index, owner.name):
         return Level.HIGH
     return Level.MEDIUM
-
-
-def _is_module_singleton(ctx: FileContext, class_name: str) -> bool:
-    for assign in ctx.index.assigns:
-        value = assign.value
-        if (
-            ctx.index.scope_of[assign].kind == "module"
-            and isinstance(value, cst.Call)
-            and isinstance(value.func, cst.Name)
-            and value.func.value == class_name
-        ):
-            return True
-    return False
 
 
 def _short(qualname: str) -> str:

@@ -177,12 +177,12 @@ class UnboundedMapping(ContainerRule):
             """
             from collections import Counter
 
-            class Stats:
+            class RequestStats:
                 def __init__(self):
-                    self.by_path = Counter()
+                    self.hits = Counter()
 
                 def hit(self, path):
-                    counts = self.by_path
+                    counts = self.hits
                     counts[path] += 1
             """,
             line=5,

@@ -1,0 +1,104 @@
+"""Evidence about how long a container lives and what drives its growth.
+
+Static analysis cannot see how long an object lives, so we weigh what a reviewer
+reads: a class instantiated once at module level, a thread or a class that loops
+forever outlives any request; a container named ``cache`` or ``history`` fills
+with traffic, while one filled by ``register_*`` holds configuration that grows
+with the program, not with its input.
+"""
+
+from __future__ import annotations
+
+import re
+
+import libcst as cst
+
+from leakscan.analyses.exprs import is_true
+from leakscan.analyses.index import ModuleIndex, Scope
+
+# Words in a container's name that say it accumulates run-time data.
+_TRAFFIC_WORDS = frozenset(
+    """cache caches cached memo memos history histories seen visited buffer buffers event events
+    metric metrics message messages msg msgs sample samples session sessions request requests
+    response responses pending timestamp timestamps token tokens cookie cookies inbox outbox
+    backlog journal audit log logs records readings snapshots alerts notifications jobs calls
+    hits visits attempts retries latencies durations timings clicks downloads uploads uploaded
+    downloaded processed received sent fetched crawled scraped queue queued batch trace traces""".split()
+)
+# Class-name endings of objects that usually live as long as the service.
+_SERVICE_SUFFIXES = re.compile(
+    r"(Service|Server|Manager|Engine|Monitor|Tracker|Cache|Client|Session|Bot|Daemon|Worker|"
+    r"Scheduler|Pool|Collector|Reporter|Agent|System|Controller|App|Application|Gateway|Proxy|"
+    r"Watcher|Listener|Dispatcher|Broker|Limiter|Store|Repository|Reader|Queue|Batch|Buffer|Hub|"
+    r"Bus|Router|Consumer|Producer|Poller|Crawler|Scraper|Runner|Coordinator|Orchestrator|"
+    r"Supervisor|Processor|Pipeline|Channel|Aggregator|Recorder|Logger|Notifier|Publisher|"
+    r"Subscriber|Streamer|Fetcher|Loader|Registry|Handler|Middleware|Backend|Provider|Cog|Plugin)$"
+)
+# Function-name beginnings of registration APIs: configuration, not traffic.
+_REGISTRATION = re.compile(
+    r"^_*(register|unregister|add_?(handler|parser|fixer|option|argument|type|codec|charset|alias|"
+    r"hook|rule|command|plugin|filter|reducer|converter|adapter|level|path|package|method|header|"
+    r"formatter|subparser|extension|mapping|dispatch)|install|def_|define|declare|bind|hook|"
+    r"subscribe|connect|attach|mount|plug|setup|configure|set_?up)",
+    re.IGNORECASE,
+)
+_CALLABLE_PARAMS = frozenset(
+    {"fn", "func", "function", "handler", "callback", "cb", "cls", "klass", "factory", "hook",
+     "listener", "plugin", "method", "decorator", "reducer", "converter", "adapter"}
+)
+
+
+def name_words(name: str) -> list[str]:
+    spaced = re.sub(r"([a-z0-9])([A-Z])", r"\1_\2", name)
+    return [w.lower() for w in spaced.split("_") if w]
+
+
+def traffic_named(name: str) -> bool:
+    return any(word in _TRAFFIC_WORDS for word in name_words(name))
+
+
+def registration_scope(scope: Scope) -> bool:
+    """Growth inside ``register_x()`` (or a closure of it) or a function storing a callable."""
+    current: Scope | None = scope
+    while current is not None and current.kind != "module":
+        if current.kind == "function" and _REGISTRATION.match(current.name):
+            return True
+        current = current.parent
+    return False
+
+
+def stores_callable(value: cst.BaseExpression | None) -> bool:
+    return isinstance(value, cst.Name) and value.value in _CALLABLE_PARAMS
+
+
+def long_lived_class(index: ModuleIndex, owner: Scope) -> bool:
+    """Evidence that instances of ``owner`` live as long as the process."""
+    node = owner.node
+    assert isinstance(node, cst.ClassDef)
+    if _SERVICE_SUFFIXES.search(owner.name):
+        return True
+    for base in node.bases:
+        text = base.value.attr.value if isinstance(base.value, cst.Attribute) else getattr(base.value, "value", "")
+        if text in ("Thread", "Process", "Cog", "Service", "BaseHTTPRequestHandler") or (
+            isinstance(text, str) and _SERVICE_SUFFIXES.search(text)
+        ):
+            return True
+    if module_singleton(index, owner.name):
+        return True
+    return any(
+        is_true(loop.test) and index.scope(loop).function_scope().class_scope is owner
+        for loop in index.whiles
+    )
+
+
+def module_singleton(index: ModuleIndex, class_name: str) -> bool:
+    for assign in index.assigns:
+        value = assign.value
+        if (
+            index.scope_of[assign].kind == "module"
+            and isinstance(value, cst.Call)
+            and isinstance(value.func, cst.Name)
+            and value.func.value == class_name
+        ):
+            return True
+    return False
