@@ -16,6 +16,7 @@ from typing import Any, ClassVar, TypeVar
 import libcst as cst
 
 from leakscan.analyses.index import ModuleIndex, build_index
+from leakscan.analyses.lifetime import is_test_path
 from leakscan.findings import Level
 
 T = TypeVar("T")
@@ -86,6 +87,7 @@ class FileContext:
         self.reports: list[Report] = []
         self.verdicts: list[Verdict] = []
         self._analyses: dict[Callable[..., Any], Any] = {}
+        self.is_test_file = is_test_path(path)
 
     def analysis(self, factory: Callable[[ModuleIndex], T]) -> T:
         """Compute an analysis once per file, however many rules ask for it."""
@@ -109,6 +111,9 @@ class FileContext:
         kind: str = "",
     ) -> None:
         scope = self.index.scope(node)
+        if self.is_test_file and confidence.rank > Level.LOW.rank:
+            confidence = Level.LOW
+            message += " (in test code, which dies with the test run)"
         self.reports.append(
             Report(
                 rule, node, symbol, message, severity or rule.severity, confidence,

@@ -109,6 +109,7 @@ class Site:
     literal_key: bool = False
     size_checked: bool = False  # grows only under ``if len(container) ...``
     value: cst.BaseExpression | None = None  # what is stored, when visible
+    key: cst.BaseExpression | None = None  # the key or item added, when visible
 
     @property
     def where(self) -> str:
@@ -129,6 +130,7 @@ class Container:
     owner: Scope | None  # the class, for class and instance attributes
     bounded: str | None = None
     sites: list[Site] = field(default_factory=list)
+    creation_phase: Phase = "import"
 
     def of_kind(self, *kinds: SiteKind) -> list[Site]:
         return [s for s in self.sites if s.kind in kinds]
@@ -204,6 +206,7 @@ class ContainerAnalysis:
                 container = Container(
                     symbol, name, lifetime, kind, family, target, assign.value, scope, owner, bounded
                 )
+                container.creation_phase = self.phases.of(scope)
                 seen[symbol] = container
                 self.containers.append(container)
 
@@ -301,10 +304,32 @@ class ContainerAnalysis:
 
     # -- classification -------------------------------------------------------------
     def _classify_sites(self, container: Container) -> None:
-        for ref in self._references(container):
+        refs = self._references(container)
+        for ref in refs:
             if ref is container.target:
                 continue
             self._classify(container, ref, depth=0)
+        if container.lifetime != "module":
+            self._foreign_shrinks(container, set(refs))
+
+    def _foreign_shrinks(self, container: Container, own: set[cst.BaseExpression]) -> None:
+        """``owner.cache.clear()`` from another object still shrinks it (same attribute name)."""
+        for ref in self.index.attributes.get(container.name, ()):
+            if ref in own or ref is container.target:
+                continue
+            parent = self.index.parent(ref)
+            if isinstance(parent, cst.Attribute) and parent.value is ref:
+                call = self.index.parent(parent)
+                if (
+                    isinstance(call, cst.Call)
+                    and call.func is parent
+                    and parent.attr.value in SHRINK_METHODS
+                ):
+                    self._add(container, call, "shrink", f".{parent.attr.value}() via another reference")
+            elif isinstance(parent, cst.Subscript) and parent.value is ref and (
+                isinstance(self.index.parent(parent), cst.Del) or _in_del(self.index, parent)
+            ):
+                self._add(container, parent, "shrink", "del [...] via another reference")
 
     def _add(self, container: Container, node: cst.CSTNode, kind: SiteKind, how: str,
              literal_key: bool = False) -> None:
@@ -314,6 +339,7 @@ class ContainerAnalysis:
         if kind == "grow":
             site.size_checked = self._size_checked(container, node, scope)
             site.value = _stored_value(self.index, node)
+            site.key = _added_key(node)
         container.sites.append(site)
 
     def _size_checked(self, c: Container, node: cst.CSTNode, scope: Scope) -> bool:
@@ -442,8 +468,8 @@ class ContainerAnalysis:
         if method in GROW_METHODS:
             key = call.args[0].value if call.args else None
             literal = method in ("add", "setdefault", "append") and key is not None and is_literal(key)
-            if method == "update" and len(call.args) == 0 and all(a.keyword for a in call.args):
-                literal = True
+            if method == "update" and call.args and all(a.keyword is not None for a in call.args):
+                literal = True  # d.update(a=1, b=2): keys spelled in the source
             self._add(c, call, "grow", f".{method}()", literal)
         elif method in SHRINK_METHODS or (c.kind in _QUEUES and method in _QUEUE_SHRINK):
             self._add(c, call, "shrink", f".{method}()")
@@ -557,8 +583,10 @@ def judge(container: Container) -> Judgement:
     growth = container.of_kind("grow")
     if not growth:
         return Judgement("never-grows", "never grows after creation")
-    shrinks = [s for s in container.sites if s.kind in ("shrink", "reset") and s.phase == "runtime"]
-    shrinks = shrinks or [s for s in container.sites if s.kind == "shrink"]
+    if container.lifetime == "instance" and container.creation_phase == "runtime":
+        where = _short(container.scope.qualname)
+        return Judgement("reset", f"recreated in {where}() while the object runs")
+    shrinks = container.of_kind("shrink", "reset")
     if shrinks:
         site = shrinks[0]
         verb = {"reset": "reset", "shrink": "evicted"}[site.kind]
@@ -609,4 +637,12 @@ def _stored_value(index: ModuleIndex, node: cst.CSTNode) -> cst.BaseExpression |
         assign = index.parent(parent)
         if isinstance(assign, cst.Assign):
             return assign.value
+    return None
+
+
+def _added_key(node: cst.CSTNode) -> cst.BaseExpression | None:
+    if isinstance(node, cst.Subscript):
+        return subscript_key(node)
+    if isinstance(node, cst.Call) and node.args:
+        return node.args[0].value
     return None

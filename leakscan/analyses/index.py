@@ -244,6 +244,8 @@ class _Walker:
 def _on_function(w: _Walker, node: cst.CSTNode, scope: Scope) -> bool:
     assert isinstance(node, cst.FunctionDef)
     scope.bindings.add(node.name.value)
+    for decorator in node.decorators:
+        w.scope_of[decorator] = scope  # decorators run in the enclosing scope
     w.walk_all(node.decorators, node, scope)
     inner = w._new_scope("function", node, node.name.value, scope)
     inner.decorators = list(node.decorators)
@@ -256,6 +258,7 @@ def _on_function(w: _Walker, node: cst.CSTNode, scope: Scope) -> bool:
             inner.params.append(param.name.value)
     inner.bindings.update(inner.params)
     # Defaults and annotations are evaluated in the enclosing scope.
+    w.scope_of[params] = scope
     w.walk(params, node, scope)
     if node.returns is not None:
         w.walk(node.returns, node, scope)
@@ -276,6 +279,8 @@ def _on_param(w: _Walker, node: cst.CSTNode, scope: Scope) -> bool:
 def _on_class(w: _Walker, node: cst.CSTNode, scope: Scope) -> bool:
     assert isinstance(node, cst.ClassDef)
     scope.bindings.add(node.name.value)
+    for decorator in node.decorators:
+        w.scope_of[decorator] = scope
     w.walk_all(node.decorators, node, scope)
     w.walk_all(node.bases, node, scope)
     w.walk_all(node.keywords, node, scope)

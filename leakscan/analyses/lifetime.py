@@ -13,7 +13,6 @@ import re
 
 import libcst as cst
 
-from leakscan.analyses.exprs import is_true
 from leakscan.analyses.index import ModuleIndex, Scope
 
 # Words in a container's name that say it accumulates run-time data.
@@ -32,7 +31,7 @@ _SERVICE_SUFFIXES = re.compile(
     r"Watcher|Listener|Dispatcher|Broker|Limiter|Store|Repository|Reader|Queue|Batch|Buffer|Hub|"
     r"Bus|Router|Consumer|Producer|Poller|Crawler|Scraper|Runner|Coordinator|Orchestrator|"
     r"Supervisor|Processor|Pipeline|Channel|Aggregator|Recorder|Logger|Notifier|Publisher|"
-    r"Subscriber|Streamer|Fetcher|Loader|Registry|Handler|Middleware|Backend|Provider|Cog|Plugin)$"
+    r"Subscriber|Streamer|Fetcher|Registry|Cog)$"
 )
 # Function-name beginnings of registration APIs: configuration, not traffic.
 _REGISTRATION = re.compile(
@@ -71,7 +70,35 @@ def stores_callable(value: cst.BaseExpression | None) -> bool:
     return isinstance(value, cst.Name) and value.value in _CALLABLE_PARAMS
 
 
-def long_lived_class(index: ModuleIndex, owner: Scope) -> bool:
+_TYPE_KEY_NAMES = frozenset({"cls", "klass", "typ", "tp", "type_", "kind", "fn", "func", "function",
+                             "method", "handler", "callback"})
+
+
+def program_bounded_key(key: cst.BaseExpression | None) -> bool:
+    """Keys that name program entities (types, functions): bounded by the code, not its input."""
+    if key is None:
+        return False
+    if isinstance(key, cst.Call) and isinstance(key.func, cst.Name) and key.func.value == "type":
+        return True
+    if isinstance(key, cst.Attribute) and key.attr.value in ("__class__", "__name__", "__qualname__",
+                                                             "__module__", "__code__"):
+        return True
+    return isinstance(key, cst.Name) and key.value in _TYPE_KEY_NAMES
+
+
+def is_test_path(path: str) -> bool:
+    """Test code runs briefly: what it accumulates dies with the test process."""
+    parts = path.replace("\\", "/").split("/")
+    name = parts[-1]
+    return (
+        any(part in ("test", "tests", "testing") for part in parts[:-1])
+        or name.startswith("test_")
+        or name.endswith("_test.py")
+        or name == "conftest.py"
+    )
+
+
+def long_lived_class(index: ModuleIndex, owner: Scope, endless: set[Scope] | None = None) -> bool:
     """Evidence that instances of ``owner`` live as long as the process."""
     node = owner.node
     assert isinstance(node, cst.ClassDef)
@@ -85,10 +112,8 @@ def long_lived_class(index: ModuleIndex, owner: Scope) -> bool:
             return True
     if module_singleton(index, owner.name):
         return True
-    return any(
-        is_true(loop.test) and index.scope(loop).function_scope().class_scope is owner
-        for loop in index.whiles
-    )
+    # A method that loops forever (no exit) keeps its object alive for good.
+    return any(scope.class_scope is owner for scope in endless or ())
 
 
 def module_singleton(index: ModuleIndex, class_name: str) -> bool:

@@ -31,6 +31,7 @@ class Loop:
     yields: bool = False
     awaits: bool = False
     catches_interrupt: bool = False
+    caught_by: str | None = None  # an enclosing ``except X`` that ends the loop by exception
 
     @property
     def where(self) -> str:
@@ -45,7 +46,7 @@ class LoopAnalysis:
             if is_true(node.test):
                 loop = Loop(node, index.scope_of[node])
                 self._scan(loop, node.body, depth=0)
-                loop.catches_interrupt = loop.catches_interrupt or self._guarded_by_interrupt(node)
+                loop.caught_by = self._enclosing_handler(node)
                 self.loops.append(loop)
 
     def _scan(self, loop: Loop, node: cst.CSTNode, depth: int) -> None:
@@ -80,13 +81,17 @@ class LoopAnalysis:
         header = node.iter if isinstance(node, cst.For) else node.test
         self._scan(loop, header, 0)
 
-    def _guarded_by_interrupt(self, node: cst.CSTNode) -> bool:
+    def _enclosing_handler(self, node: cst.CSTNode) -> str | None:
+        """The exception an enclosing ``try`` of the same function catches, if any."""
+        child = node
         for ancestor in self.index.ancestors(node):
             if isinstance(ancestor, _NESTED_SCOPES):
-                return False
-            if isinstance(ancestor, cst.Try) and any(_catches_interrupt(h) for h in ancestor.handlers):
-                return True
-        return False
+                return None
+            if isinstance(ancestor, cst.Try) and child is ancestor.body and ancestor.handlers:
+                handler = ancestor.handlers[0]
+                return self.index.module.code_for_node(handler.type) if handler.type else "any exception"
+            child = ancestor
+        return None
 
 
 def _catches_interrupt(handler: cst.ExceptHandler) -> bool:

@@ -60,7 +60,18 @@ class Phases:
             return [self._module_caller(ref) for ref in self._module_refs(scope.name)]
         if parent.kind == "class":
             return self._method_callers(scope, parent)
-        return [None]  # nested functions: handed around as callbacks
+        # A closure returned by an import-time function (a decorator factory) runs when it
+        # decorates, at import; any other closure may be handed around as a callback.
+        if self.of(parent) == "import" and self._returned_by(scope, parent):
+            return [parent]
+        return [None]
+
+    def _returned_by(self, scope: Scope, parent: Scope) -> bool:
+        for ref in self.index.names.get(scope.name, ()):
+            holder = self.index.parent(ref)
+            if isinstance(holder, cst.Return) and self.index.scope(holder).function_scope() is parent:
+                return True
+        return False
 
     def _module_refs(self, name: str) -> list[cst.Name]:
         refs = []

@@ -20,6 +20,8 @@ FILE_OPENERS = frozenset(
      "os.fdopen"}
 )
 _CLOSERS = frozenset({"close", "__exit__", "detach", "shutdown", "terminate", "kill", "release"})
+_STORING_METHODS = frozenset({"append", "add", "put", "put_nowait", "extend", "insert", "setdefault",
+                              "push", "register", "enter_context"})
 _CONSUMING_METHODS = frozenset(
     {"read", "readlines", "readline", "write", "writelines", "read_text", "read_bytes", "fileno",
      "seek", "truncate", "flush", "__iter__", "__next__", "buffer"}
@@ -64,6 +66,9 @@ class ResourceAnalysis:
                 node, parent = outer, self.index.parent(outer)
                 continue
             break
+        # ``with (a if x else open(p))``, ``f or open(p)``: the outer expression decides.
+        while isinstance(parent, (cst.IfExp, cst.BooleanOperation)):
+            node, parent = parent, self.index.parent(parent)
         owner, detail, confidence, symbol = self._owner(node, parent, scope, short)
         return Resource(call, opener, scope, owner, detail, confidence, symbol)
 
@@ -83,13 +88,23 @@ class ResourceAnalysis:
             return ("caller", "handed to the caller", "", "")
         if isinstance(parent, cst.Attribute) and parent.value is node:
             method = parent.attr.value
+            if method in _CLOSERS:
+                return ("closed", "closed at once", "", "")
             return (None, f"{short} used once with .{method}() and never closed", "high", "")
         if isinstance(parent, cst.Arg):
+            call = index.parent(parent)
+            if isinstance(call, cst.Call):
+                handed = self._handed_off(call, node)
+                if handed is not None:
+                    return ("escape", handed, "", "")
             return (None, f"{short} passed straight into a call; nothing closes it", "medium", "")
         if isinstance(parent, cst.For) and parent.iter is node:
             return (None, f"{short} iterated and never closed", "high", "")
-        if isinstance(parent, cst.Assign) and parent.value is node and len(parent.targets) == 1:
-            return self._bound(parent.targets[0].target, scope, short)
+        if isinstance(parent, cst.Assign) and parent.value is node:
+            # ``f = self.f = open(p)``: any owner of any of the names will do.
+            verdicts = [self._bound(t.target, scope, short) for t in parent.targets]
+            owned = [v for v in verdicts if v[0] is not None]
+            return owned[0] if owned else verdicts[0]
         if isinstance(parent, cst.AnnAssign) and parent.value is node:
             return self._bound(parent.target, scope, short)
         if isinstance(parent, (cst.Element, cst.DictElement)):
@@ -103,9 +118,62 @@ class ResourceAnalysis:
             return self._attribute(target, scope, short)
         return ("escape", "unpacked", "", "")
 
+    def _handed_off(self, call: cst.Call, arg: cst.CSTNode) -> str | None:
+        """Why passing the handle to ``call`` hands it to another owner, or None."""
+        func = call.func
+        consumer = (isinstance(func, cst.Attribute) and self._module_function(func)) or (
+            (self.index.qualified_name(func) or "").startswith("builtins.")
+        )
+        if not consumer and self._call_escapes(call):
+            return "handed to an object that owns it"
+        if isinstance(func, cst.Attribute) and func.attr.value in _STORING_METHODS:
+            return "stored in a container"
+        if self._closed_by_helper(call, arg):
+            return "closed by the function it is passed to"
+        if isinstance(func, cst.Attribute) and not self._module_function(func):
+            return "handed to another object's method"
+        return None
+
+    def _module_function(self, func: cst.Attribute) -> bool:
+        """``json.load`` (a function of an imported module) rather than ``source.set(...)``."""
+        base = func.value
+        while isinstance(base, cst.Attribute):
+            base = base.value
+        return isinstance(base, cst.Name) and base.value in self.index.imports
+
+    def _closed_by_helper(self, call: cst.Call, arg: cst.CSTNode) -> bool:
+        """``helper(f)`` where ``helper`` is defined here and closes that parameter."""
+        func = call.func
+        name = func.value if isinstance(func, cst.Name) else (
+            func.attr.value if isinstance(func, cst.Attribute) else None
+        )
+        if name is None:
+            return False
+        position = next((i for i, a in enumerate(call.args) if a.value is arg and a.keyword is None), None)
+        if position is None:
+            return False
+        for scope in self.index.scopes:
+            if scope.kind != "function" or scope.name != name:
+                continue
+            params = scope.params[1:] if scope.self_name or scope.cls_name else scope.params
+            if position >= len(params):
+                continue
+            param = params[position]
+            for ref in self.index.names.get(param, ()):
+                if self.index.scope(ref).function_scope() is not scope:
+                    continue
+                holder = self.index.parent(ref)
+                if isinstance(holder, cst.WithItem) or (
+                    isinstance(holder, cst.Attribute) and holder.value is ref and holder.attr.value in _CLOSERS
+                ):
+                    return True
+        return False
+
     def _local(self, name: str, binding: cst.Name, scope: Scope, short: str) -> tuple[str | None, str, str, str]:
         index = self.index
         home = scope.function_scope()
+        if name in home.globals or home.kind == "module":
+            return ("escape", "kept in a module global", "", name)
         closed_plain: bool = False
         passed = False
         for use in index.names.get(name, ()):
@@ -131,8 +199,10 @@ class ResourceAnalysis:
                 call = index.parent(parent)
                 if isinstance(call, cst.Call) and _is_enter_context(call, index):
                     return ("with", "entered into an ExitStack", "", name)
-                if isinstance(call, cst.Call) and self._call_escapes(call):
-                    return ("escape", "handed to an object that owns it", "", name)
+                if isinstance(call, cst.Call):
+                    handed = self._handed_off(call, use)
+                    if handed is not None:
+                        return ("escape", handed, "", name)
                 passed = True
                 continue
             if isinstance(parent, (cst.AssignTarget, cst.Assign, cst.AnnAssign, cst.Element,

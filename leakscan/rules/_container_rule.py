@@ -10,13 +10,17 @@ from leakscan.analyses.containers import Container, ContainerAnalysis, Family, S
 from leakscan.analyses.lifetime import (
     long_lived_class,
     module_singleton,
+    program_bounded_key,
     registration_scope,
     stores_callable,
     traffic_named,
 )
+from leakscan.analyses.loops import LoopAnalysis
 from leakscan.findings import Level
 from leakscan.rule import FileContext, Rule
 
+_QUEUE_KINDS = frozenset({"Queue", "LifoQueue", "PriorityQueue", "SimpleQueue", "asyncio.Queue",
+                          "multiprocessing.Queue"})
 _LIFETIME_WORDS = {
     "module": "module-level",
     "class": "class attribute",
@@ -52,7 +56,7 @@ class ContainerRule(Rule):
         )
         confidence, why = _confidence(ctx, container, verdict.growth)
         if verdict.escapes:
-            confidence = min(confidence, Level.MEDIUM, key=lambda level: level.rank)
+            confidence = _lower(confidence)
             message += f"; it is also {verdict.escapes[0].how}, which may bound it"
         if why:
             message += f" ({why})"
@@ -69,18 +73,19 @@ class ContainerRule(Rule):
 
 def _confidence(ctx: FileContext, container: Container, growth: tuple[Site, ...]) -> tuple[Level, str]:
     """How sure we are: registries hold configuration; plain objects may be short-lived."""
+    if container.kind in _QUEUE_KINDS:
+        return Level.LOW, "a queue is usually consumed elsewhere"
     if all(registration_scope(s.scope) or stores_callable(s.value) for s in growth):
-        if not traffic_named(container.name):
-            return Level.LOW, "filled by a registration API, so it likely grows with the program, not its input"
+        return Level.LOW, "filled by a registration API, so it grows with the program, not its input"
+    if all(program_bounded_key(s.key) for s in growth):
+        return Level.LOW, "keyed by types or functions, so bounded by the program"
     if container.lifetime != "instance" or container.owner is None:
         return Level.HIGH, ""
-    long_lived = long_lived_class(ctx.index, container.owner)
-    traffic = traffic_named(container.name)
-    if long_lived and traffic:
-        return Level.HIGH, ""
-    if long_lived or traffic:
-        return Level.MEDIUM, ""
-    return Level.LOW, "nothing shows that its object lives long"
+    endless = {loop.scope.function_scope() for loop in ctx.analysis(LoopAnalysis).loops
+               if not loop.exits and not loop.yields}
+    if not long_lived_class(ctx.index, container.owner, endless):
+        return Level.LOW, "nothing shows that its object outlives a request"
+    return (Level.HIGH if traffic_named(container.name) else Level.MEDIUM), ""
 
 
 def _severity(ctx: FileContext, container: Container) -> Level:
@@ -96,3 +101,7 @@ def _severity(ctx: FileContext, container: Container) -> Level:
 def _short(qualname: str) -> str:
     name = qualname.rsplit(".", 1)[-1]
     return "module code" if name == "<module>" else f"{name}()"
+
+
+def _lower(level: Level) -> Level:
+    return {Level.HIGH: Level.MEDIUM, Level.MEDIUM: Level.LOW, Level.LOW: Level.LOW}[level]

@@ -139,6 +139,10 @@ class EndlessLoop(Rule):
             ctx.safe(self, loop.node, symbol=where, kind=kind, verdict=_slug(how),
                      detail=f"loop {_describe(how)}")
             return
+        if loop.caught_by is not None:
+            ctx.safe(self, loop.node, symbol=where, kind=kind, verdict="ends-by-exception",
+                     detail=f"loop ends when {loop.caught_by} is raised and caught around it")
+            return
         if loop.yields:
             ctx.safe(self, loop.node, symbol=where, kind=kind, verdict="generator",
                      detail="generator loop: the consumer decides when it ends")

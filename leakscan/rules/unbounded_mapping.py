@@ -184,6 +184,8 @@ class UnboundedMapping(ContainerRule):
                 def hit(self, path):
                     counts = self.hits
                     counts[path] += 1
+
+            stats = RequestStats()  # one object for the life of the process
             """,
             line=5,
         ),

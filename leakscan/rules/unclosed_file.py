@@ -147,4 +147,5 @@ _SLUGS = {
     "caller": "returned",
     "object": "owned-by-object",
     "escape": "handed-off",
+    "closed": "closed-at-once",
 }
