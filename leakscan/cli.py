@@ -7,6 +7,7 @@ see), 2 for usage and configuration errors, always as one line on stderr.
 
 from __future__ import annotations
 
+import os
 import sys
 from collections.abc import Sequence
 from typing import IO, Any, NoReturn
@@ -226,3 +227,7 @@ def main(argv: Sequence[str] | None = None) -> None:
         _fail(exc.format_message())
     except BrokenPipeError:
         sys.exit(1)
+    except Exception as exc:  # a bug in leakscan itself: one line, not a traceback
+        if os.environ.get("LEAKSCAN_DEBUG"):
+            raise
+        _fail(f"internal error: {type(exc).__name__}: {exc} (set LEAKSCAN_DEBUG=1 for details)")

@@ -38,7 +38,7 @@ class Discovery:
     problems: list[tuple[str, str]] = field(default_factory=list)  # (display, message)
 
     def __post_init__(self) -> None:
-        self._exclude = pathspec.PathSpec.from_lines("gitwildmatch", [*DEFAULT_EXCLUDES, *self.exclude])
+        self._exclude = pathspec.GitIgnoreSpec.from_lines([*DEFAULT_EXCLUDES, *self.exclude])
 
     def files(self, paths: Iterable[str]) -> list[Target]:
         seen: set[str] = set()
@@ -124,7 +124,7 @@ def _read_gitignore(path: Path) -> pathspec.PathSpec | None:
         lines = path.read_text(encoding="utf-8", errors="replace").splitlines()
     except OSError:
         return None
-    return pathspec.PathSpec.from_lines("gitwildmatch", lines)
+    return pathspec.GitIgnoreSpec.from_lines(lines)
 
 
 def _ignored(path: Path, is_dir: bool, ignores: list[tuple[Path, pathspec.PathSpec]]) -> bool:

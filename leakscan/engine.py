@@ -7,6 +7,7 @@ suppressions).  It never prints, and one failing file or rule never stops a scan
 
 from __future__ import annotations
 
+import ast
 import hashlib
 import re
 import tokenize
@@ -69,7 +70,7 @@ def scan_source(data: bytes | str, display: str, options: EngineOptions) -> File
     try:
         module = cst.parse_module(text, config=cst.PartialParserConfig(encoding=encoding))
     except cst.ParserSyntaxError as exc:
-        return _error(display, "parse", f"syntax error: {exc.message}", exc.raw_line, lines)
+        return _error(display, "parse", *_syntax_error(text, display, exc), lines)
     except RecursionError:
         return _error(display, "parse", "nested too deeply to parse", None, lines)
     except Exception as exc:  # the parser's own failures on odd input
@@ -180,6 +181,17 @@ def _is_suppressed(rule_id: str, source_lines: Sequence[str], line: int) -> bool
         if rule_id in wanted:
             return True
     return False
+
+
+def _syntax_error(text: str, display: str, exc: cst.ParserSyntaxError) -> tuple[str, int]:
+    """Python's own wording and line when it agrees the file is invalid (only on failure)."""
+    try:
+        compile(text, display, "exec", flags=ast.PyCF_ONLY_AST, dont_inherit=True)
+    except SyntaxError as py:
+        return f"syntax error: {py.msg}", py.lineno or exc.raw_line
+    except (ValueError, RecursionError, MemoryError):
+        pass
+    return f"syntax error: {exc.message}", exc.raw_line
 
 
 def _one_line(exc: BaseException) -> str:

@@ -493,7 +493,7 @@ class ContainerAnalysis:
                 self._add(c, item, "grow", "[key] += ...", literal)
             return
         if isinstance(parent, cst.Del) or _in_del(index, item):
-            self._add(c, item, "shrink", "del [...]")
+            self._add(c, item, "shrink", "del [slice]" if is_slice(item) else "del [key]")
             return
         if c.family != "mapping":
             return
@@ -590,7 +590,7 @@ def judge(container: Container) -> Judgement:
     if shrinks:
         site = shrinks[0]
         verb = {"reset": "reset", "shrink": "evicted"}[site.kind]
-        if site.how == "trimmed by slicing" or site.how.startswith("del [") and "[key]" not in site.how:
+        if site.how in ("trimmed by slicing", "del [slice]", "slice assignment"):
             verb = "trimmed"
         if site.how == ".clear()":
             verb = "cleared"

@@ -143,6 +143,7 @@ class ModuleIndex:
     whiles: list[cst.While]
     assigns: list[cst.Assign | cst.AnnAssign | cst.AugAssign]
     classes: dict[str, Scope]
+    star_imports: bool = False
 
     def parent(self, node: cst.CSTNode) -> cst.CSTNode | None:
         return self.parents.get(node)
@@ -197,6 +198,7 @@ class _Walker:
         self.whiles: list[cst.While] = []
         self.assigns: list[cst.Assign | cst.AnnAssign | cst.AugAssign] = []
         self.classes: dict[str, Scope] = {}
+        self.star_imports = False
 
     # -- scopes -------------------------------------------------------------
     def _new_scope(self, kind: ScopeKind, node: cst.CSTNode, name: str, parent: Scope) -> Scope:
@@ -420,6 +422,7 @@ def _on_import_from(w: _Walker, node: cst.CSTNode, scope: Scope) -> bool:
     assert isinstance(node, cst.ImportFrom)
     module = "." * len(node.relative) + (_dotted(node.module) if node.module else "")
     if isinstance(node.names, cst.ImportStar):
+        w.star_imports = True
         return True
     for alias in node.names:
         name = _dotted(alias.name)
@@ -484,4 +487,5 @@ def build_index(module: cst.Module) -> ModuleIndex:
         whiles=walker.whiles,
         assigns=walker.assigns,
         classes=walker.classes,
+        star_imports=walker.star_imports,
     )

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 import libcst as cst
 
+from leakscan.analyses.exprs import dotted
 from leakscan.analyses.index import ModuleIndex, Scope
 
 FILE_OPENERS = frozenset(
@@ -70,7 +71,22 @@ class ResourceAnalysis:
         while isinstance(parent, (cst.IfExp, cst.BooleanOperation)):
             node, parent = parent, self.index.parent(parent)
         owner, detail, confidence, symbol = self._owner(node, parent, scope, short)
+        if owner is None and opener.startswith("builtins.") and self.index.star_imports:
+            confidence = "low"  # ``from x import *`` may have replaced the builtin
+            detail += " (if this is the builtin: a star import may shadow it)"
+        elif owner is None and self._in_main(call, scope):
+            confidence = "low"
+            detail += " (in the program's main code, where the process exit closes it)"
         return Resource(call, opener, scope, owner, detail, confidence, symbol)
+
+    def _in_main(self, call: cst.Call, scope: Scope) -> bool:
+        function = scope.function_scope()
+        if function.kind == "function" and function.name in ("main", "_main", "cli", "_test", "test"):
+            return True
+        return any(
+            isinstance(a, cst.If) and "__main__" in self.index.module.code_for_node(a.test)
+            for a in self.index.ancestors(call)
+        )
 
     def _owner(
         self, node: cst.CSTNode, parent: cst.CSTNode | None, scope: Scope, short: str
@@ -121,6 +137,10 @@ class ResourceAnalysis:
     def _handed_off(self, call: cst.Call, arg: cst.CSTNode) -> str | None:
         """Why passing the handle to ``call`` hands it to another owner, or None."""
         func = call.func
+        if isinstance(self.index.parent(call), cst.WithItem):
+            return "entered by a with block through a wrapper"
+        if (dotted(func) or "").rsplit(".", 1)[-1] in _CLOSERS:
+            return "closed by a close function"
         consumer = (isinstance(func, cst.Attribute) and self._module_function(func)) or (
             (self.index.qualified_name(func) or "").startswith("builtins.")
         )
