@@ -31,7 +31,9 @@ def rule_page(rule: type[Rule]) -> str:
     ]
     for number, example in enumerate(rule.INVALID, 1):
         pinned = f" (line {example.line})" if example.line else ""
-        lines.append(f"Flagged ({rule.id}-INVALID-{number}){pinned}:\n\n```python\n{example.code.rstrip()}\n```\n")
+        lines.append(
+            f"Flagged ({rule.id}-INVALID-{number}){pinned}:\n\n```python\n{example.code.rstrip()}\n```\n"
+        )
     for number, valid in enumerate(rule.VALID, 1):
         lines.append(f"Not flagged ({rule.id}-VALID-{number}):\n\n```python\n{valid.code.rstrip()}\n```\n")
     return "\n".join(lines)

@@ -32,35 +32,79 @@ def _codes(values: Sequence[str]) -> list[str]:
     "pyproject.toml or in leakscan.toml.",
 )
 @click.argument("paths", nargs=-1, type=click.Path())
-@click.option("--format", "format_", type=click.Choice(FORMATS), default=None,
-              help="Report format.  [default: text]")
-@click.option("--output", "-o", type=click.Path(dir_okay=False, writable=True), default=None,
-              help="Write the report to FILE instead of standard output.")
-@click.option("--select", multiple=True, metavar="CODES",
-              help="Only these rules: ids (LK101), prefixes (LK1) or names; comma-separated.")
+@click.option(
+    "--format", "format_", type=click.Choice(FORMATS), default=None, help="Report format.  [default: text]"
+)
+@click.option(
+    "--output",
+    "-o",
+    type=click.Path(dir_okay=False, writable=True),
+    default=None,
+    help="Write the report to FILE instead of standard output.",
+)
+@click.option(
+    "--select",
+    multiple=True,
+    metavar="CODES",
+    help="Only these rules: ids (LK101), prefixes (LK1) or names; comma-separated.",
+)
 @click.option("--ignore", multiple=True, metavar="CODES", help="Skip these rules (same forms as --select).")
-@click.option("--exclude", multiple=True, metavar="GLOB",
-              help="Skip files and folders matching GLOB (gitignore syntax); repeatable.")
+@click.option(
+    "--exclude",
+    multiple=True,
+    metavar="GLOB",
+    help="Skip files and folders matching GLOB (gitignore syntax); repeatable.",
+)
 @click.option("--no-gitignore", is_flag=True, help="Do not honour .gitignore files.")
-@click.option("--fail-on", type=_LEVELS, default=None,
-              help="Lowest severity that makes the exit code 1.  [default: low]")
-@click.option("--min-confidence", type=_LEVELS, default=None,
-              help="Hide findings less certain than this.  [default: medium]")
-@click.option("--max-size", type=click.IntRange(min=1), default=None,
-              help="Bound used in suggested patches.  [default: 1000]")
-@click.option("--config", "config_file", type=click.Path(dir_okay=False), default=None,
-              help="Read settings from this TOML file instead of searching for one.")
+@click.option(
+    "--fail-on",
+    type=_LEVELS,
+    default=None,
+    help="Lowest severity that makes the exit code 1.  [default: low]",
+)
+@click.option(
+    "--min-confidence",
+    type=_LEVELS,
+    default=None,
+    help="Hide findings less certain than this.  [default: medium]",
+)
+@click.option(
+    "--max-size",
+    type=click.IntRange(min=1),
+    default=None,
+    help="Bound used in suggested patches.  [default: 1000]",
+)
+@click.option(
+    "--config",
+    "config_file",
+    type=click.Path(dir_okay=False),
+    default=None,
+    help="Read settings from this TOML file instead of searching for one.",
+)
 @click.option("--list-rules", is_flag=True, help="List the rules and exit.")
 @click.option("--explain", metavar="RULE", default=None, help="Print a rule's documentation and exit.")
 @click.option("--quiet", "-q", is_flag=True, help="Print only findings, errors and the totals line.")
 @click.option("--no-progress", is_flag=True, help="Never show a progress bar.")
 @click.option("--color/--no-color", default=None, help="Force colour on or off.  [default: auto]")
 @click.version_option(__version__, "--version", prog_name="leakscan", message="%(prog)s %(version)s")
-def command(paths: tuple[str, ...], format_: str | None, output: str | None, select: tuple[str, ...],
-            ignore: tuple[str, ...], exclude: tuple[str, ...], no_gitignore: bool, fail_on: str | None,
-            min_confidence: str | None, max_size: int | None, config_file: str | None,
-            list_rules: bool, explain: str | None, quiet: bool, no_progress: bool,
-            color: bool | None) -> None:
+def command(
+    paths: tuple[str, ...],
+    format_: str | None,
+    output: str | None,
+    select: tuple[str, ...],
+    ignore: tuple[str, ...],
+    exclude: tuple[str, ...],
+    no_gitignore: bool,
+    fail_on: str | None,
+    min_confidence: str | None,
+    max_size: int | None,
+    config_file: str | None,
+    list_rules: bool,
+    explain: str | None,
+    quiet: bool,
+    no_progress: bool,
+    color: bool | None,
+) -> None:
     """Find unbounded memory growth and leaked resources in Python code.
 
     PATHS are files or folders to scan (default: the current folder).  Folders are
@@ -125,8 +169,9 @@ def _scan(options: Options, all_known: list[Any]) -> int:
     rules = select_rules(all_known, options.select, options.ignore)
     if not rules:
         raise ConfigError("no rules selected: --select and --ignore leave nothing to run")
-    discovery = Discovery(exclude=[*options.exclude, *options.extend_exclude],
-                          respect_gitignore=options.respect_gitignore)
+    discovery = Discovery(
+        exclude=[*options.exclude, *options.extend_exclude], respect_gitignore=options.respect_gitignore
+    )
     try:
         targets = discovery.files(options.paths)
     except FileNotFoundError as exc:
@@ -136,8 +181,13 @@ def _scan(options: Options, all_known: list[Any]) -> int:
         return 0
     engine_options = EngineOptions(rules=tuple(rules), max_size=options.max_size)
     with _progress(options, len(targets)) as progress:
-        result = scan_targets(targets, engine_options, min_confidence=options.min_confidence,
-                              problems=discovery.problems, progress=progress)
+        result = scan_targets(
+            targets,
+            engine_options,
+            min_confidence=options.min_confidence,
+            problems=discovery.problems,
+            progress=progress,
+        )
     _render(options, result)
     failing = [f for f in result.findings if f.severity.rank >= options.fail_on.rank]
     return 1 if failing or result.errors else 0
@@ -164,9 +214,7 @@ def _render(options: Options, result: Any) -> None:
         else:
             from leakscan.report import text
 
-            color = options.color if options.color is not None else (
-                None if stream.isatty() else False
-            )
+            color = options.color if options.color is not None else (None if stream.isatty() else False)
             text.render(result, stream, color=color, quiet=options.quiet)
     finally:
         if stream is not sys.stdout:
@@ -212,8 +260,9 @@ def _fail(message: str) -> NoReturn:
 def main(argv: Sequence[str] | None = None) -> None:
     """Entry point: usage and configuration errors become one line and exit code 2."""
     try:
-        command.main(args=list(argv) if argv is not None else None, prog_name="leakscan",
-                     standalone_mode=False)
+        command.main(
+            args=list(argv) if argv is not None else None, prog_name="leakscan", standalone_mode=False
+        )
     except click.exceptions.NoArgsIsHelpError as exc:  # pragma: no cover - not enabled
         _fail(str(exc))
     except click.UsageError as exc:

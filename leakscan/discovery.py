@@ -16,9 +16,26 @@ from pathlib import Path
 import pathspec
 
 DEFAULT_EXCLUDES = (
-    ".git", ".hg", ".svn", ".venv", "venv", ".env", "env", "__pycache__", "build", "dist",
-    ".tox", ".nox", ".mypy_cache", ".pytest_cache", ".ruff_cache", ".leakscan_cache",
-    "node_modules", "site-packages", ".eggs", "*.egg-info",
+    ".git",
+    ".hg",
+    ".svn",
+    ".venv",
+    "venv",
+    ".env",
+    "env",
+    "__pycache__",
+    "build",
+    "dist",
+    ".tox",
+    ".nox",
+    ".mypy_cache",
+    ".pytest_cache",
+    ".ruff_cache",
+    ".leakscan_cache",
+    "node_modules",
+    "site-packages",
+    ".eggs",
+    "*.egg-info",
 )
 PYTHON_SUFFIXES = (".py", ".pyi")
 
@@ -67,7 +84,7 @@ class Discovery:
         yield from self._walk_dir(root, root, ignores, visited)
 
     def _walk_dir(
-        self, root: Path, folder: Path, ignores: list[tuple[Path, pathspec.PathSpec]], visited: set[str]
+        self, root: Path, folder: Path, ignores: list[tuple[Path, pathspec.GitIgnoreSpec]], visited: set[str]
     ) -> Iterator[Path]:
         real = os.path.realpath(folder)
         if real in visited:
@@ -103,9 +120,9 @@ class Discovery:
     def _excluded(self, rel: str, is_dir: bool) -> bool:
         return self._exclude.match_file(rel + "/" if is_dir else rel)
 
-    def _parent_gitignores(self, root: Path) -> list[tuple[Path, pathspec.PathSpec]]:
+    def _parent_gitignores(self, root: Path) -> list[tuple[Path, pathspec.GitIgnoreSpec]]:
         """The .gitignore files of the enclosing repository, above ``root``."""
-        found: list[tuple[Path, pathspec.PathSpec]] = []
+        found: list[tuple[Path, pathspec.GitIgnoreSpec]] = []
         current = Path(os.path.abspath(root))
         for parent in current.parents:
             spec = _read_gitignore(parent / ".gitignore")
@@ -119,7 +136,7 @@ class Discovery:
         return list(reversed(found))
 
 
-def _read_gitignore(path: Path) -> pathspec.PathSpec | None:
+def _read_gitignore(path: Path) -> pathspec.GitIgnoreSpec | None:
     try:
         lines = path.read_text(encoding="utf-8", errors="replace").splitlines()
     except OSError:
@@ -127,7 +144,7 @@ def _read_gitignore(path: Path) -> pathspec.PathSpec | None:
     return pathspec.GitIgnoreSpec.from_lines(lines)
 
 
-def _ignored(path: Path, is_dir: bool, ignores: list[tuple[Path, pathspec.PathSpec]]) -> bool:
+def _ignored(path: Path, is_dir: bool, ignores: list[tuple[Path, pathspec.GitIgnoreSpec]]) -> bool:
     absolute = os.path.abspath(path)
     for base, spec in ignores:
         prefix = os.path.abspath(base) + os.sep

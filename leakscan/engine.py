@@ -19,7 +19,7 @@ from pathlib import Path
 import libcst as cst
 
 from leakscan.analyses.positions import Span, spans
-from leakscan.findings import CensusEntry, FileError, FileResult, Finding, Level, Related
+from leakscan.findings import CensusEntry, FileError, FileResult, Finding, Related
 from leakscan.rule import FileContext, Report, Rule
 
 _SUPPRESSION = re.compile(
@@ -88,7 +88,9 @@ def scan_source(data: bytes | str, display: str, options: EngineOptions) -> File
             errors.append(FileError(display, "internal", f"rule {rule.id} gave up: nested too deeply"))
         except Exception as exc:
             errors.append(
-                FileError(display, "internal", f"rule {rule.id} failed: {type(exc).__name__}: {_one_line(exc)}")
+                FileError(
+                    display, "internal", f"rule {rule.id} failed: {type(exc).__name__}: {_one_line(exc)}"
+                )
             )
     return _assemble(ctx, text, lines, errors)
 
@@ -135,8 +137,14 @@ def _assemble(ctx: FileContext, text: str, lines: int, errors: list[FileError]) 
     lines_by_node = {node: span.line for node, span in positions.items()}
     census = tuple(
         CensusEntry(
-            family=v.family, path=ctx.path, symbol=v.symbol, kind=v.kind, verdict=v.verdict,
-            detail=v.detail, line=lines_by_node.get(v.node, 0), flagged=v.flagged,
+            family=v.family,
+            path=ctx.path,
+            symbol=v.symbol,
+            kind=v.kind,
+            verdict=v.verdict,
+            detail=v.detail,
+            line=lines_by_node.get(v.node, 0),
+            flagged=v.flagged,
         )
         for v in ctx.verdicts
     )
@@ -201,5 +209,3 @@ def _one_line(exc: BaseException) -> str:
 
 def _error(display: str, kind: str, message: str, line: int | None = None, lines: int = 0) -> FileResult:
     return FileResult(display, lines, errors=(FileError(display, kind, message, line),))
-
-

@@ -78,8 +78,8 @@ def select_rules(
 def unknown_codes(rules: list[type[Rule]], codes: list[str]) -> list[str]:
     known = [c for c in codes if c.strip().upper() == "ALL"]
     return [
-        c for c in codes
-        if c not in known and not any(
-            r.id.startswith(c.strip().upper()) or r.name == c.strip().lower() for r in rules
-        )
+        c
+        for c in codes
+        if c not in known
+        and not any(r.id.startswith(c.strip().upper()) or r.name == c.strip().lower() for r in rules)
     ]

@@ -95,7 +95,7 @@ class FileContext:
         if found is None:
             found = factory(self.index)
             self._analyses[factory] = found
-        return found  # type: ignore[no-any-return]
+        return found
 
     def report(
         self,
@@ -116,14 +116,22 @@ class FileContext:
             message += " (in test code, which dies with the test run)"
         self.reports.append(
             Report(
-                rule, node, symbol, message, severity or rule.severity, confidence,
-                suggestion, related or [], scope.qualname,
+                rule,
+                node,
+                symbol,
+                message,
+                severity or rule.severity,
+                confidence,
+                suggestion,
+                related or [],
+                scope.qualname,
             )
         )
         self.verdicts.append(Verdict(rule.family, node, symbol, kind, "flagged", message, True))
 
-    def safe(self, rule: Rule, node: cst.CSTNode, *, symbol: str, kind: str, verdict: str,
-             detail: str) -> None:
+    def safe(
+        self, rule: Rule, node: cst.CSTNode, *, symbol: str, kind: str, verdict: str, detail: str
+    ) -> None:
         self.verdicts.append(Verdict(rule.family, node, symbol, kind, verdict, detail))
 
 

@@ -53,7 +53,9 @@ def test_version() -> None:
 
 
 def test_clean_tree_exits_zero(in_tmp: Path) -> None:
-    (in_tmp / "ok.py").write_text("import json\n\ndef load(p):\n    with open(p) as f:\n        return json.load(f)\n")
+    (in_tmp / "ok.py").write_text(
+        "import json\n\ndef load(p):\n    with open(p) as f:\n        return json.load(f)\n"
+    )
     code, out, _ = run(".", "--no-color")
     assert code == 0
     assert "Found 0 finding(s)" in out
@@ -73,8 +75,16 @@ def test_findings_exit_one_and_json_contract(tree: Path) -> None:
     assert finding["related"] == [{"line": 6, "column": 9, "message": "grows here ([key] = value)"}]
     assert finding["fix"] is None
     assert finding["fingerprint"] and str(finding["line"]) not in finding["fingerprint"][:0]
-    assert set(report["summary"]) >= {"files_scanned", "lines_scanned", "duration_s", "findings",
-                                      "by_rule", "by_severity", "baselined", "suppressed"}
+    assert set(report["summary"]) >= {
+        "files_scanned",
+        "lines_scanned",
+        "duration_s",
+        "findings",
+        "by_rule",
+        "by_severity",
+        "baselined",
+        "suppressed",
+    }
     assert report["summary"]["files_scanned"] == 2
     assert set(report["census"]) == {"containers", "loops", "resources"}
 
@@ -189,8 +199,12 @@ def test_suppression_comments(in_tmp: Path) -> None:
 
 
 def test_python_dash_m_and_console_script(tree: Path) -> None:
-    proc = subprocess.run([sys.executable, "-m", "leakscan", "pkg", "--format", "concise"],
-                          capture_output=True, text=True, check=False)
+    proc = subprocess.run(
+        [sys.executable, "-m", "leakscan", "pkg", "--format", "concise"],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
     assert proc.returncode == 1
     assert "LK101" in proc.stdout
     assert proc.stderr == ""

@@ -57,11 +57,24 @@ FORBIDDEN = {
     "leakscan/runner.py": ("leakscan.cli", "leakscan.report", "rich", "click"),
     "leakscan/findings.py": ("leakscan.", "libcst", "rich", "click"),
     "leakscan/rule.py": ("leakscan.engine", "leakscan.cli", "leakscan.report", "rich", "click"),
-    "leakscan/analyses/": ("leakscan.rule", "leakscan.rules", "leakscan.engine", "leakscan.cli",
-                           "leakscan.report", "rich", "click"),
+    "leakscan/analyses/": (
+        "leakscan.rule",
+        "leakscan.rules",
+        "leakscan.engine",
+        "leakscan.cli",
+        "leakscan.report",
+        "rich",
+        "click",
+    ),
     "leakscan/rules/": ("leakscan.engine", "leakscan.cli", "leakscan.report", "rich", "click"),
-    "leakscan/report/": ("leakscan.engine", "leakscan.analyses", "leakscan.rules", "leakscan.cli",
-                         "libcst", "click"),
+    "leakscan/report/": (
+        "leakscan.engine",
+        "leakscan.analyses",
+        "leakscan.rules",
+        "leakscan.cli",
+        "libcst",
+        "click",
+    ),
 }
 
 

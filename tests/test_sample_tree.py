@@ -64,6 +64,13 @@ def test_text_report_shows_table_census_and_totals() -> None:
     result = CliRunner().invoke(command, [str(SAMPLE / "before"), "--no-color", "--no-progress"])
     out = result.output
     assert result.exit_code == 1
-    for needle in ("leakscan findings", "Suggested fix", "Census", "deque(maxlen)", "loop breaks",
-                   "inside with", "Found 5 finding(s)"):
+    for needle in (
+        "leakscan findings",
+        "Suggested fix",
+        "Census",
+        "deque(maxlen)",
+        "loop breaks",
+        "inside with",
+        "Found 5 finding(s)",
+    ):
         assert needle in out, needle

@@ -65,12 +65,35 @@ _QUEUES = frozenset(
 )
 
 GROW_METHODS = frozenset(
-    {"append", "extend", "insert", "add", "update", "setdefault", "appendleft", "extendleft",
-     "put", "put_nowait", "__setitem__", "__ior__"}
+    {
+        "append",
+        "extend",
+        "insert",
+        "add",
+        "update",
+        "setdefault",
+        "appendleft",
+        "extendleft",
+        "put",
+        "put_nowait",
+        "__setitem__",
+        "__ior__",
+    }
 )
 SHRINK_METHODS = frozenset(
-    {"pop", "popitem", "popleft", "clear", "remove", "discard", "difference_update",
-     "intersection_update", "symmetric_difference_update", "__delitem__", "subtract"}
+    {
+        "pop",
+        "popitem",
+        "popleft",
+        "clear",
+        "remove",
+        "discard",
+        "difference_update",
+        "intersection_update",
+        "symmetric_difference_update",
+        "__delitem__",
+        "subtract",
+    }
 )
 _QUEUE_SHRINK = frozenset({"get", "get_nowait"})
 _GROW_AUGOPS = (cst.AddAssign, cst.BitOrAssign)
@@ -78,21 +101,86 @@ _SHRINK_AUGOPS = (cst.SubtractAssign, cst.BitAndAssign, cst.MultiplyAssign)
 # Calls that only read their argument.
 _READERS = frozenset(
     "builtins." + n
-    for n in (
-        "len bool list tuple set frozenset dict sorted reversed iter next enumerate zip map "
-        "filter sum min max any all str repr print isinstance id hash format sorted "
-        "type vars hasattr getattr"
-    ).split()
+    for n in [
+        "len",
+        "bool",
+        "list",
+        "tuple",
+        "set",
+        "frozenset",
+        "dict",
+        "sorted",
+        "reversed",
+        "iter",
+        "next",
+        "enumerate",
+        "zip",
+        "map",
+        "filter",
+        "sum",
+        "min",
+        "max",
+        "any",
+        "all",
+        "str",
+        "repr",
+        "print",
+        "isinstance",
+        "id",
+        "hash",
+        "format",
+        "sorted",
+        "type",
+        "vars",
+        "hasattr",
+        "getattr",
+    ]
 ) | frozenset(
-    {"copy.copy", "copy.deepcopy", "json.dumps", "json.dump", "pickle.dump", "pickle.dumps", "pprint.pprint", "pprint.pformat",
-     "itertools.chain", "itertools.islice", "random.choice", "random.sample", "heapq.nlargest",
-     "heapq.nsmallest", "collections.Counter", "collections.deque", "statistics.mean",
-     "statistics.median", "statistics.stdev", "operator.itemgetter"}
+    {
+        "copy.copy",
+        "copy.deepcopy",
+        "json.dumps",
+        "json.dump",
+        "pickle.dump",
+        "pickle.dumps",
+        "pprint.pprint",
+        "pprint.pformat",
+        "itertools.chain",
+        "itertools.islice",
+        "random.choice",
+        "random.sample",
+        "heapq.nlargest",
+        "heapq.nsmallest",
+        "collections.Counter",
+        "collections.deque",
+        "statistics.mean",
+        "statistics.median",
+        "statistics.stdev",
+        "operator.itemgetter",
+    }
 )
 # Methods that only read (log, format or serialise) their arguments.
 _READER_METHODS = frozenset(
-    {"debug", "info", "warning", "warn", "error", "exception", "critical", "log", "format",
-     "join", "dump", "dumps", "write", "writelines", "count", "index", "startswith", "endswith"}
+    {
+        "debug",
+        "info",
+        "warning",
+        "warn",
+        "error",
+        "exception",
+        "critical",
+        "log",
+        "format",
+        "join",
+        "dump",
+        "dumps",
+        "write",
+        "writelines",
+        "count",
+        "index",
+        "startswith",
+        "endswith",
+    }
 )
 # Calls that grow their first argument.
 _GROWERS = frozenset({"heapq.heappush", "bisect.insort", "bisect.insort_left", "bisect.insort_right"})
@@ -244,19 +332,20 @@ class ContainerAnalysis:
         owner = container.owner
         assert owner is not None
         related = self._related_classes(owner)
-        for ref in index.attributes.get(container.name, ()):
-            base = ref.value
-            scope = index.scope(ref)
+        for attr_ref in index.attributes.get(container.name, ()):
+            base = attr_ref.value
+            scope = index.scope(attr_ref)
             method = self._method_binding(scope, base)
             if container.lifetime == "instance":
                 if method is not None and method[1] == "self" and method[0].class_scope in related:
-                    refs.append(ref)
+                    refs.append(attr_ref)
             else:
-                if isinstance(base, cst.Name) and base.value in {c.name for c in related}:
-                    refs.append(ref)
-                elif method is not None and method[0].class_scope in related:
-                    if method[1] == "cls" or not self._has_instance_shadow(container):
-                        refs.append(ref)
+                if (isinstance(base, cst.Name) and base.value in {c.name for c in related}) or (
+                    method is not None
+                    and method[0].class_scope in related
+                    and (method[1] == "cls" or not self._has_instance_shadow(container))
+                ):
+                    refs.append(attr_ref)
         if container.lifetime == "class":
             # Inside the class body the attribute is a plain name.
             for ref in index.names.get(container.name, ()):
@@ -298,7 +387,11 @@ class ContainerAnalysis:
 
     def _has_instance_shadow(self, container: Container) -> bool:
         for other in self.containers:
-            if other.lifetime == "instance" and other.owner is container.owner and other.name == container.name:
+            if (
+                other.lifetime == "instance"
+                and other.owner is container.owner
+                and other.name == container.name
+            ):
                 return True
         return False
 
@@ -320,19 +413,18 @@ class ContainerAnalysis:
             parent = self.index.parent(ref)
             if isinstance(parent, cst.Attribute) and parent.value is ref:
                 call = self.index.parent(parent)
-                if (
-                    isinstance(call, cst.Call)
-                    and call.func is parent
-                    and parent.attr.value in SHRINK_METHODS
-                ):
+                if isinstance(call, cst.Call) and call.func is parent and parent.attr.value in SHRINK_METHODS:
                     self._add(container, call, "shrink", f".{parent.attr.value}() via another reference")
-            elif isinstance(parent, cst.Subscript) and parent.value is ref and (
-                isinstance(self.index.parent(parent), cst.Del) or _in_del(self.index, parent)
+            elif (
+                isinstance(parent, cst.Subscript)
+                and parent.value is ref
+                and (isinstance(self.index.parent(parent), cst.Del) or _in_del(self.index, parent))
             ):
                 self._add(container, parent, "shrink", "del [...] via another reference")
 
-    def _add(self, container: Container, node: cst.CSTNode, kind: SiteKind, how: str,
-             literal_key: bool = False) -> None:
+    def _add(
+        self, container: Container, node: cst.CSTNode, kind: SiteKind, how: str, literal_key: bool = False
+    ) -> None:
         scope = self.index.scope(node)
         phase = self.phases.of(scope.function_scope() if scope.kind == "comprehension" else scope)
         site = Site(node, scope, kind, how, phase, literal_key)
@@ -438,10 +530,16 @@ class ContainerAnalysis:
         elif isinstance(parent, cst.Arg):
             call = index.parent(parent)
             qualified = index.qualified_name(call.func) if isinstance(call, cst.Call) else None
-            if isinstance(call, cst.Call) and (qualified or "") not in _READERS and not _is_reader_method(call):
+            if (
+                isinstance(call, cst.Call)
+                and (qualified or "") not in _READERS
+                and not _is_reader_method(call)
+            ):
                 self._add(c, call, "escape", "passed on inside a literal")
         elif isinstance(parent, (cst.Assign, cst.AnnAssign)) and parent.value is literal:
-            targets = [t.target for t in parent.targets] if isinstance(parent, cst.Assign) else [parent.target]
+            targets = (
+                [t.target for t in parent.targets] if isinstance(parent, cst.Assign) else [parent.target]
+            )
             scope = index.scope(parent).function_scope()
             for target in targets:
                 if isinstance(target, cst.Name) and scope.kind == "function":
@@ -525,9 +623,7 @@ class ContainerAnalysis:
             name = qualified.rsplit(".", 1)[-1] if qualified else "a call"
             self._add(c, call, "escape", f"passed to {name}()")
 
-    def _classify_alias(
-        self, c: Container, ref: cst.BaseExpression, stmt: cst.CSTNode, depth: int
-    ) -> None:
+    def _classify_alias(self, c: Container, ref: cst.BaseExpression, stmt: cst.CSTNode, depth: int) -> None:
         targets: list[cst.BaseExpression] = []
         if isinstance(stmt, cst.Assign):
             targets = [t.target for t in stmt.targets]
@@ -535,7 +631,11 @@ class ContainerAnalysis:
             targets = [stmt.target]
         scope = self.index.scope(stmt)
         for target in targets:
-            if isinstance(target, cst.Name) and scope.kind in ("function", "comprehension", "lambda") and depth < 3:
+            if (
+                isinstance(target, cst.Name)
+                and scope.kind in ("function", "comprehension", "lambda")
+                and depth < 3
+            ):
                 self._follow_alias(c, target, scope.function_scope(), depth)
             else:
                 self._add(c, stmt, "escape", "stored elsewhere")
@@ -599,8 +699,7 @@ def judge(container: Container) -> Judgement:
     # Construction runs once per object: bounded for the object's own attributes, but a
     # module or class container filled from __init__ grows with every object created.
     runtime = [
-        s for s in growth
-        if s.phase == "runtime" or (s.phase == "init" and container.lifetime != "instance")
+        s for s in growth if s.phase == "runtime" or (s.phase == "init" and container.lifetime != "instance")
     ]
     if runtime and all(s.size_checked for s in runtime):
         return Judgement("size-checked", "grows only under a check of its size")

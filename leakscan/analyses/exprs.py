@@ -23,9 +23,7 @@ def is_literal(expr: cst.BaseExpression) -> bool:
     if isinstance(expr, (cst.SimpleString, cst.ConcatenatedString, cst.Integer, cst.Float)):
         return True
     if isinstance(expr, cst.Name):
-        return expr.value in ("None", "True", "False") or (
-            expr.value.isupper() and len(expr.value) > 1
-        )
+        return expr.value in ("None", "True", "False") or (expr.value.isupper() and len(expr.value) > 1)
     if isinstance(expr, cst.Tuple):
         return all(is_literal(el.value) for el in expr.elements)
     if isinstance(expr, cst.UnaryOperation):

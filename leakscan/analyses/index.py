@@ -10,7 +10,7 @@ statements are.  Positions are not computed here (see ``positions.py``).
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Literal
 
@@ -21,10 +21,29 @@ ScopeKind = Literal["module", "class", "function", "lambda", "comprehension"]
 # Fields that never hold anything an analysis looks at.
 _SKIPPED_FIELDS = frozenset(
     {
-        "lpar", "rpar", "header", "footer", "leading_lines", "lines_after_decorators",
-        "semicolon", "comma", "newline", "operator", "equal", "colon", "star", "dot",
-        "lbracket", "rbracket", "lbrace", "rbrace", "asynchronous", "indent",
-        "whitespace_after_star", "first_colon", "second_colon",
+        "lpar",
+        "rpar",
+        "header",
+        "footer",
+        "leading_lines",
+        "lines_after_decorators",
+        "semicolon",
+        "comma",
+        "newline",
+        "operator",
+        "equal",
+        "colon",
+        "star",
+        "dot",
+        "lbracket",
+        "rbracket",
+        "lbrace",
+        "rbrace",
+        "asynchronous",
+        "indent",
+        "whitespace_after_star",
+        "first_colon",
+        "second_colon",
     }
 )
 _FIELDS: dict[type, tuple[str, ...]] = {}
@@ -89,9 +108,13 @@ class Scope:
     @property
     def cls_name(self) -> str | None:
         """The name of the class parameter of a classmethod (usually ``cls``)."""
-        if self.kind == "function" and self.class_scope is not None and self.params:
-            if self.has_decorator("classmethod"):
-                return self.params[0]
+        if (
+            self.kind == "function"
+            and self.class_scope is not None
+            and self.params
+            and self.has_decorator("classmethod")
+        ):
+            return self.params[0]
         return None
 
     def has_decorator(self, *names: str) -> bool:
@@ -226,8 +249,10 @@ class _Walker:
             self.walk(child, node, scope)
 
     def walk_all(
-        self, nodes: Iterator[cst.CSTNode] | list[cst.CSTNode] | tuple[cst.CSTNode, ...],
-        parent: cst.CSTNode, scope: Scope,
+        self,
+        nodes: Iterable[cst.CSTNode],
+        parent: cst.CSTNode,
+        scope: Scope,
     ) -> None:
         for child in nodes:
             self.walk(child, parent, scope)
@@ -255,9 +280,9 @@ def _on_function(w: _Walker, node: cst.CSTNode, scope: Scope) -> bool:
     params = node.params
     for param in (*params.posonly_params, *params.params):
         inner.params.append(param.name.value)
-    for param in (params.star_arg, *params.kwonly_params, params.star_kwarg):
-        if isinstance(param, cst.Param):
-            inner.params.append(param.name.value)
+    for extra in (params.star_arg, *params.kwonly_params, params.star_kwarg):
+        if isinstance(extra, cst.Param):
+            inner.params.append(extra.name.value)
     inner.bindings.update(inner.params)
     # Defaults and annotations are evaluated in the enclosing scope.
     w.scope_of[params] = scope

@@ -17,12 +17,79 @@ from leakscan.analyses.index import ModuleIndex, Scope
 
 # Words in a container's name that say it accumulates run-time data.
 _TRAFFIC_WORDS = frozenset(
-    """cache caches cached memo memos history histories seen visited buffer buffers event events
-    metric metrics message messages msg msgs sample samples session sessions request requests
-    response responses pending timestamp timestamps token tokens cookie cookies inbox outbox
-    backlog journal audit log logs records readings snapshots alerts notifications jobs calls
-    hits visits attempts retries latencies durations timings clicks downloads uploads uploaded
-    downloaded processed received sent fetched crawled scraped queue queued batch trace traces""".split()
+    [
+        "cache",
+        "caches",
+        "cached",
+        "memo",
+        "memos",
+        "history",
+        "histories",
+        "seen",
+        "visited",
+        "buffer",
+        "buffers",
+        "event",
+        "events",
+        "metric",
+        "metrics",
+        "message",
+        "messages",
+        "msg",
+        "msgs",
+        "sample",
+        "samples",
+        "session",
+        "sessions",
+        "request",
+        "requests",
+        "response",
+        "responses",
+        "pending",
+        "timestamp",
+        "timestamps",
+        "token",
+        "tokens",
+        "cookie",
+        "cookies",
+        "inbox",
+        "outbox",
+        "backlog",
+        "journal",
+        "audit",
+        "log",
+        "logs",
+        "records",
+        "readings",
+        "snapshots",
+        "alerts",
+        "notifications",
+        "jobs",
+        "calls",
+        "hits",
+        "visits",
+        "attempts",
+        "retries",
+        "latencies",
+        "durations",
+        "timings",
+        "clicks",
+        "downloads",
+        "uploads",
+        "uploaded",
+        "downloaded",
+        "processed",
+        "received",
+        "sent",
+        "fetched",
+        "crawled",
+        "scraped",
+        "queue",
+        "queued",
+        "batch",
+        "trace",
+        "traces",
+    ]
 )
 # Class-name endings of objects that usually live as long as the service.
 _SERVICE_SUFFIXES = re.compile(
@@ -42,8 +109,25 @@ _REGISTRATION = re.compile(
     re.IGNORECASE,
 )
 _CALLABLE_PARAMS = frozenset(
-    {"fn", "func", "function", "handler", "callback", "cb", "cls", "klass", "factory", "hook",
-     "listener", "plugin", "method", "decorator", "reducer", "converter", "adapter"}
+    {
+        "fn",
+        "func",
+        "function",
+        "handler",
+        "callback",
+        "cb",
+        "cls",
+        "klass",
+        "factory",
+        "hook",
+        "listener",
+        "plugin",
+        "method",
+        "decorator",
+        "reducer",
+        "converter",
+        "adapter",
+    }
 )
 
 
@@ -70,8 +154,9 @@ def stores_callable(value: cst.BaseExpression | None) -> bool:
     return isinstance(value, cst.Name) and value.value in _CALLABLE_PARAMS
 
 
-_TYPE_KEY_NAMES = frozenset({"cls", "klass", "typ", "tp", "type_", "kind", "fn", "func", "function",
-                             "method", "handler", "callback"})
+_TYPE_KEY_NAMES = frozenset(
+    {"cls", "klass", "typ", "tp", "type_", "kind", "fn", "func", "function", "method", "handler", "callback"}
+)
 
 
 def program_bounded_key(key: cst.BaseExpression | None) -> bool:
@@ -80,10 +165,18 @@ def program_bounded_key(key: cst.BaseExpression | None) -> bool:
         return False
     if isinstance(key, cst.Call) and isinstance(key.func, cst.Name) and key.func.value == "type":
         return True
-    if isinstance(key, cst.Attribute) and key.attr.value in ("__class__", "__name__", "__qualname__",
-                                                             "__module__", "__code__"):
+    if isinstance(key, cst.Attribute) and key.attr.value in (
+        "__class__",
+        "__name__",
+        "__qualname__",
+        "__module__",
+        "__code__",
+    ):
         return True
-    return isinstance(key, cst.Name) and key.value in _TYPE_KEY_NAMES
+    if isinstance(key, cst.Name):
+        words = name_words(key.value)
+        return key.value in _TYPE_KEY_NAMES or (bool(words) and words[-1] in ("type", "cls", "class", "klass"))
+    return False
 
 
 def is_test_path(path: str) -> bool:
@@ -105,7 +198,11 @@ def long_lived_class(index: ModuleIndex, owner: Scope, endless: set[Scope] | Non
     if _SERVICE_SUFFIXES.search(owner.name):
         return True
     for base in node.bases:
-        text = base.value.attr.value if isinstance(base.value, cst.Attribute) else getattr(base.value, "value", "")
+        text = (
+            base.value.attr.value
+            if isinstance(base.value, cst.Attribute)
+            else getattr(base.value, "value", "")
+        )
         if text in ("Thread", "Process", "Cog", "Service", "BaseHTTPRequestHandler") or (
             isinstance(text, str) and _SERVICE_SUFFIXES.search(text)
         ):

@@ -16,8 +16,19 @@ from leakscan.analyses.exprs import is_true
 from leakscan.analyses.index import ModuleIndex, Scope, iter_children
 
 _PROCESS_EXITS = frozenset(
-    {"sys.exit", "builtins.exit", "builtins.quit", "os._exit", "os.abort", "os.kill",
-     "os.execv", "os.execve", "os.execvp", "os.execl", "os.execlp"}
+    {
+        "sys.exit",
+        "builtins.exit",
+        "builtins.quit",
+        "os._exit",
+        "os.abort",
+        "os.kill",
+        "os.execv",
+        "os.execve",
+        "os.execvp",
+        "os.execl",
+        "os.execlp",
+    }
 )
 _NESTED_SCOPES = (cst.FunctionDef, cst.ClassDef, cst.Lambda)
 _LOOPS = (cst.For, cst.While)

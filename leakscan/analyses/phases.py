@@ -88,7 +88,8 @@ class Phases:
     def _module_caller(self, ref: cst.Name) -> Scope | None:
         parent = self.index.parent(ref)
         if isinstance(parent, cst.Del) or (
-            isinstance(parent, cst.Element) and isinstance(self.index.parent(self.index.parent(parent) or parent), cst.Del)
+            isinstance(parent, cst.Element)
+            and isinstance(self.index.parent(self.index.parent(parent) or parent), cst.Del)
         ):
             return self.index.root  # ``del helper`` at import time calls nothing
         if isinstance(parent, cst.Decorator):

@@ -16,16 +16,54 @@ from leakscan.analyses.exprs import dotted
 from leakscan.analyses.index import ModuleIndex, Scope
 
 FILE_OPENERS = frozenset(
-    {"builtins.open", "io.open", "io.open_code", "io.FileIO", "codecs.open", "gzip.open",
-     "gzip.GzipFile", "bz2.open", "bz2.BZ2File", "lzma.open", "lzma.LZMAFile", "tokenize.open",
-     "os.fdopen"}
+    {
+        "builtins.open",
+        "io.open",
+        "io.open_code",
+        "io.FileIO",
+        "codecs.open",
+        "gzip.open",
+        "gzip.GzipFile",
+        "bz2.open",
+        "bz2.BZ2File",
+        "lzma.open",
+        "lzma.LZMAFile",
+        "tokenize.open",
+        "os.fdopen",
+    }
 )
 _CLOSERS = frozenset({"close", "__exit__", "detach", "shutdown", "terminate", "kill", "release"})
-_STORING_METHODS = frozenset({"append", "add", "put", "put_nowait", "extend", "insert", "setdefault",
-                              "push", "register", "enter_context"})
+_STORING_METHODS = frozenset(
+    {
+        "append",
+        "add",
+        "put",
+        "put_nowait",
+        "extend",
+        "insert",
+        "setdefault",
+        "push",
+        "register",
+        "enter_context",
+    }
+)
 _CONSUMING_METHODS = frozenset(
-    {"read", "readlines", "readline", "write", "writelines", "read_text", "read_bytes", "fileno",
-     "seek", "truncate", "flush", "__iter__", "__next__", "buffer"}
+    {
+        "read",
+        "readlines",
+        "readline",
+        "write",
+        "writelines",
+        "read_text",
+        "read_bytes",
+        "fileno",
+        "seek",
+        "truncate",
+        "flush",
+        "__iter__",
+        "__next__",
+        "buffer",
+    }
 )
 
 
@@ -62,8 +100,14 @@ class ResourceAnalysis:
             if not isinstance(outer, cst.Call):
                 break
             name = self.index.qualified_name(outer.func) or ""
-            if name.rsplit(".", 1)[-1] in ("closing", "TextIOWrapper", "BufferedReader",
-                                           "BufferedWriter", "GzipFile", "ExitStack"):
+            if name.rsplit(".", 1)[-1] in (
+                "closing",
+                "TextIOWrapper",
+                "BufferedReader",
+                "BufferedWriter",
+                "GzipFile",
+                "ExitStack",
+            ):
                 node, parent = outer, self.index.parent(outer)
                 continue
             break
@@ -100,7 +144,7 @@ class ResourceAnalysis:
             call = index.parent(parent)
             if isinstance(call, cst.Call) and _is_enter_context(call, index):
                 return ("with", "entered into an ExitStack", "", "")
-        if isinstance(parent, (cst.Return, cst.Yield)) or isinstance(parent, cst.Lambda):
+        if isinstance(parent, (cst.Return, cst.Yield, cst.Lambda)):
             return ("caller", "handed to the caller", "", "")
         if isinstance(parent, cst.Attribute) and parent.value is node:
             method = parent.attr.value
@@ -127,7 +171,9 @@ class ResourceAnalysis:
             return ("escape", "stored in a container", "", "")
         return (None, f"{short} result is not closed", "medium", "")
 
-    def _bound(self, target: cst.BaseExpression, scope: Scope, short: str) -> tuple[str | None, str, str, str]:
+    def _bound(
+        self, target: cst.BaseExpression, scope: Scope, short: str
+    ) -> tuple[str | None, str, str, str]:
         if isinstance(target, cst.Name):
             return self._local(target.value, target, scope, short)
         if isinstance(target, cst.Attribute):
@@ -164,8 +210,10 @@ class ResourceAnalysis:
     def _closed_by_helper(self, call: cst.Call, arg: cst.CSTNode) -> bool:
         """``helper(f)`` where ``helper`` is defined here and closes that parameter."""
         func = call.func
-        name = func.value if isinstance(func, cst.Name) else (
-            func.attr.value if isinstance(func, cst.Attribute) else None
+        name = (
+            func.value
+            if isinstance(func, cst.Name)
+            else (func.attr.value if isinstance(func, cst.Attribute) else None)
         )
         if name is None:
             return False
@@ -184,12 +232,16 @@ class ResourceAnalysis:
                     continue
                 holder = self.index.parent(ref)
                 if isinstance(holder, cst.WithItem) or (
-                    isinstance(holder, cst.Attribute) and holder.value is ref and holder.attr.value in _CLOSERS
+                    isinstance(holder, cst.Attribute)
+                    and holder.value is ref
+                    and holder.attr.value in _CLOSERS
                 ):
                     return True
         return False
 
-    def _local(self, name: str, binding: cst.Name, scope: Scope, short: str) -> tuple[str | None, str, str, str]:
+    def _local(
+        self, name: str, binding: cst.Name, scope: Scope, short: str
+    ) -> tuple[str | None, str, str, str]:
         index = self.index
         home = scope.function_scope()
         if name in home.globals or home.kind == "module":
@@ -225,8 +277,9 @@ class ResourceAnalysis:
                         return ("escape", handed, "", name)
                 passed = True
                 continue
-            if isinstance(parent, (cst.AssignTarget, cst.Assign, cst.AnnAssign, cst.Element,
-                                   cst.DictElement, cst.Tuple)):
+            if isinstance(
+                parent, (cst.AssignTarget, cst.Assign, cst.AnnAssign, cst.Element, cst.DictElement, cst.Tuple)
+            ):
                 if isinstance(parent, cst.AssignTarget) and parent.target is use:
                     continue
                 return ("escape", "stored elsewhere", "", name)
@@ -239,8 +292,19 @@ class ResourceAnalysis:
     def _call_escapes(self, call: cst.Call) -> bool:
         """A call whose result outlives the statement: returned, stored, or a with item."""
         parent = self.index.parent(call)
-        return isinstance(parent, (cst.Return, cst.Yield, cst.WithItem, cst.AssignTarget, cst.Assign,
-                                   cst.AnnAssign, cst.Arg, cst.Element))
+        return isinstance(
+            parent,
+            (
+                cst.Return,
+                cst.Yield,
+                cst.WithItem,
+                cst.AssignTarget,
+                cst.Assign,
+                cst.AnnAssign,
+                cst.Arg,
+                cst.Element,
+            ),
+        )
 
     def _attribute(self, target: cst.Attribute, scope: Scope, short: str) -> tuple[str | None, str, str, str]:
         index = self.index
@@ -255,7 +319,7 @@ class ResourceAnalysis:
                 continue
             if isinstance(parent, cst.Attribute) and parent.value is ref and parent.attr.value in _CLOSERS:
                 return ("object", f"closed in {method.name}()", "", attr)
-            if isinstance(parent, cst.WithItem) or isinstance(parent, (cst.Return, cst.Arg)):
+            if isinstance(parent, (cst.WithItem, cst.Return, cst.Arg)):
                 return ("object", "handed on by its owner", "", attr)
         if owner is not None and _class_has_closer(owner):
             return ("object", "owned by an object with close()", "", attr)

@@ -19,8 +19,9 @@ from leakscan.analyses.loops import LoopAnalysis
 from leakscan.findings import Level
 from leakscan.rule import FileContext, Rule
 
-_QUEUE_KINDS = frozenset({"Queue", "LifoQueue", "PriorityQueue", "SimpleQueue", "asyncio.Queue",
-                          "multiprocessing.Queue"})
+_QUEUE_KINDS = frozenset(
+    {"Queue", "LifoQueue", "PriorityQueue", "SimpleQueue", "asyncio.Queue", "multiprocessing.Queue"}
+)
 _LIFETIME_WORDS = {
     "module": "module-level",
     "class": "class attribute",
@@ -44,8 +45,14 @@ class ContainerRule(Rule):
         verdict = judge(container)
         kind = f"{container.kind} ({_LIFETIME_WORDS[container.lifetime]})"
         if verdict.safe is not None:
-            ctx.safe(self, container.target, symbol=container.symbol, kind=kind,
-                     verdict=verdict.safe, detail=verdict.detail)
+            ctx.safe(
+                self,
+                container.target,
+                symbol=container.symbol,
+                kind=kind,
+                verdict=verdict.safe,
+                detail=verdict.detail,
+            )
             return
         places = sorted({_short(s.where) for s in verdict.growth})
         where = ", ".join(places[:3]) + (" and others" if len(places) > 3 else "")
@@ -65,9 +72,15 @@ class ContainerRule(Rule):
         ]
         related += [(s.node, f"escapes here ({s.how})") for s in verdict.escapes[:2]]
         ctx.report(
-            self, container.target, symbol=container.symbol, message=message,
-            confidence=confidence, severity=_severity(ctx, container),
-            suggestion=self.advice, related=related, kind=kind,
+            self,
+            container.target,
+            symbol=container.symbol,
+            message=message,
+            confidence=confidence,
+            severity=_severity(ctx, container),
+            suggestion=self.advice,
+            related=related,
+            kind=kind,
         )
 
 
@@ -81,8 +94,11 @@ def _confidence(ctx: FileContext, container: Container, growth: tuple[Site, ...]
         return Level.LOW, "keyed by types or functions, so bounded by the program"
     if container.lifetime != "instance" or container.owner is None:
         return Level.HIGH, ""
-    endless = {loop.scope.function_scope() for loop in ctx.analysis(LoopAnalysis).loops
-               if not loop.exits and not loop.yields}
+    endless = {
+        loop.scope.function_scope()
+        for loop in ctx.analysis(LoopAnalysis).loops
+        if not loop.exits and not loop.yields
+    }
     if not long_lived_class(ctx.index, container.owner, endless):
         return Level.LOW, "nothing shows that its object outlives a request"
     return (Level.HIGH if traffic_named(container.name) else Level.MEDIUM), ""

@@ -135,17 +135,30 @@ class EndlessLoop(Rule):
         where = loop.where
         kind = "while True"
         if loop.exits:
-            node, how = loop.exits[0]
-            ctx.safe(self, loop.node, symbol=where, kind=kind, verdict=_slug(how),
-                     detail=f"loop {_describe(how)}")
+            _, how = loop.exits[0]
+            ctx.safe(
+                self, loop.node, symbol=where, kind=kind, verdict=_slug(how), detail=f"loop {_describe(how)}"
+            )
             return
         if loop.caught_by is not None:
-            ctx.safe(self, loop.node, symbol=where, kind=kind, verdict="ends-by-exception",
-                     detail=f"loop ends when {loop.caught_by} is raised and caught around it")
+            ctx.safe(
+                self,
+                loop.node,
+                symbol=where,
+                kind=kind,
+                verdict="ends-by-exception",
+                detail=f"loop ends when {loop.caught_by} is raised and caught around it",
+            )
             return
         if loop.yields:
-            ctx.safe(self, loop.node, symbol=where, kind=kind, verdict="generator",
-                     detail="generator loop: the consumer decides when it ends")
+            ctx.safe(
+                self,
+                loop.node,
+                symbol=where,
+                kind=kind,
+                verdict="generator",
+                detail="generator loop: the consumer decides when it ends",
+            )
             return
         function = loop.scope.function_scope()
         confidence = Level.MEDIUM
@@ -162,7 +175,9 @@ class EndlessLoop(Rule):
             confidence = Level.LOW
             note = "; it ends only on KeyboardInterrupt"
         ctx.report(
-            self, loop.node, symbol=where,
+            self,
+            loop.node,
+            symbol=where,
             message=f"`while True` loop in {where} has no break, return or raise{note}",
             confidence=confidence,
             suggestion="loop on a stop condition (`while not stop.is_set():`) so shutdown can end it",

@@ -1,0 +1,126 @@
+"""Engine-level promises: positions, fingerprints, isolation of failures."""
+
+from __future__ import annotations
+
+import random
+
+import libcst as cst
+from libcst.metadata import MetadataWrapper, PositionProvider
+
+from leakscan.analyses.positions import spans
+from leakscan.engine import EngineOptions, scan_source
+from leakscan.registry import all_rules
+from leakscan.rule import FileContext, Rule
+
+OPTIONS = EngineOptions(rules=tuple(all_rules()))
+
+SOURCE = """\
+import time
+
+CACHE = {}
+
+
+class Poller:
+    def __init__(self):
+        self.events = []
+
+    def run(self):
+        while True:
+            self.events.append(time.time())
+
+
+def lookup(key, compute):
+    if key not in CACHE:
+        CACHE[key] = compute(key)
+    return CACHE[key]
+
+
+def read(path):
+    return open(path).read()
+"""
+
+
+def keyed(source: str) -> dict[tuple[str, str], tuple[int, str]]:
+    result = scan_source(source, "mod.py", OPTIONS)
+    return {(f.rule, f.symbol): (f.line, f.fingerprint) for f in result.findings}
+
+
+def test_positions_match_libcst_position_provider() -> None:
+    module = cst.parse_module(SOURCE * 3)
+    wrapper = MetadataWrapper(module, unsafe_skip_copy=True)
+    expected = wrapper.resolve(PositionProvider)
+    nodes = [n for n in expected if isinstance(n, (cst.Name, cst.Attribute, cst.Call, cst.Subscript))]
+    sample = random.Random(7).sample(nodes, 60)
+    got = spans(module, sample)
+    for node in sample:
+        want = expected[node]
+        span = got[node]
+        assert (span.line, span.column - 1, span.end_line, span.end_column - 1) == (
+            want.start.line,
+            want.start.column,
+            want.end.line,
+            want.end.column,
+        ), module.code_for_node(node)
+
+
+def test_fingerprints_survive_unrelated_edits() -> None:
+    before = keyed(SOURCE)
+    assert set(before) == {
+        ("LK101", "CACHE"),
+        ("LK102", "Poller.events"),
+        ("LK301", "Poller.run"),
+        ("LK401", "read"),
+    }
+    shifted = "import os\n\n\ndef helper():\n    return os.sep\n\n" + SOURCE.replace(
+        "    return CACHE[key]", "    value = CACHE[key]\n    return value"
+    )
+    after = keyed(shifted)
+    assert set(after) == set(before)
+    for key, (line, fingerprint) in before.items():
+        assert after[key][1] == fingerprint, key
+        assert after[key][0] != line
+
+
+def test_renaming_the_container_changes_its_fingerprint() -> None:
+    before = keyed(SOURCE)
+    after = keyed(SOURCE.replace("CACHE", "MEMO"))
+    assert after[("LK101", "MEMO")][1] != before[("LK101", "CACHE")][1]
+
+
+def test_a_failing_rule_is_one_error_and_others_still_report() -> None:
+    class Broken(Rule):
+        """Always fails."""
+
+        id = "LK999"
+        name = "broken"
+        family = "containers"
+        message = "never"
+
+        def check(self, ctx: FileContext) -> None:
+            raise ValueError("boom")
+
+    result = scan_source(SOURCE, "mod.py", EngineOptions(rules=(*OPTIONS.rules, Broken)))
+    assert [(e.kind, e.message) for e in result.errors] == [
+        ("internal", "rule LK999 failed: ValueError: boom")
+    ]
+    assert len(result.findings) == 4
+
+
+def test_deep_nesting_is_an_error_not_a_crash() -> None:
+    source = "x = " + "(" * 1000 + "1" + ")" * 1000 + "\n"
+    result = scan_source(source, "deep.py", OPTIONS)
+    assert result.errors or not result.findings
+
+
+def test_encoding_cookie_and_bom_are_decoded() -> None:
+    latin = "# -*- coding: latin-1 -*-\nNAME = 'caf\xe9'\nSEEN = set()\n\ndef mark(x):\n    SEEN.add(x)\n"
+    result = scan_source(latin.encode("latin-1"), "latin.py", OPTIONS)
+    assert not result.errors and [f.rule for f in result.findings] == ["LK101"]
+    bom = "\ufeffSEEN = set()\r\n\r\ndef mark(x):\r\n    SEEN.add(x)\r\n"
+    result = scan_source(bom.encode("utf-8"), "bom.py", OPTIONS)
+    assert not result.errors and [(f.rule, f.line) for f in result.findings] == [("LK101", 1)]
+
+
+def test_nul_byte_is_a_parse_error() -> None:
+    result = scan_source(b"x = 1\x00\n", "nul.py", OPTIONS)
+    assert [(e.kind, e.message) for e in result.errors] == [("parse", "source contains a NUL byte")]
