@@ -10,8 +10,10 @@ from __future__ import annotations
 import ast
 import hashlib
 import re
+import sys
+import threading
 import tokenize
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from io import BytesIO
 from pathlib import Path
@@ -56,7 +58,58 @@ def scan_file(path: Path, display: str, options: EngineOptions) -> FileResult:
 
 
 def scan_source(data: bytes | str, display: str, options: EngineOptions) -> FileResult:
-    """Scan one file's contents."""
+    """Scan one file's contents.
+
+    Deeply nested code (a 3,000-part expression, 100-deep blocks) can exhaust Python's
+    recursion limit in the parser's code generation or in our walks.  Such a file is
+    retried once in a thread with a large stack and a high recursion limit; only if that
+    fails too does it become an error entry.
+    """
+    try:
+        return _scan_source(data, display, options)
+    except RecursionError:
+        pass
+    try:
+        return _with_deep_stack(lambda: _scan_source(data, display, options))
+    except RecursionError:
+        return _error(display, "internal", "nested too deeply to analyse")
+
+
+_DEEP_STACK_BYTES = 512 * 1024 * 1024
+_DEEP_RECURSION_LIMIT = 200_000
+
+
+def _with_deep_stack(work: Callable[[], FileResult]) -> FileResult:
+    outcome: list[FileResult | BaseException] = []
+
+    def run() -> None:
+        try:
+            outcome.append(work())
+        except BaseException as exc:  # handed back to the calling thread
+            outcome.append(exc)
+
+    old_limit = sys.getrecursionlimit()
+    old_size = threading.stack_size()
+    with _DEEP_LOCK:
+        try:
+            threading.stack_size(_DEEP_STACK_BYTES)
+            sys.setrecursionlimit(max(old_limit, _DEEP_RECURSION_LIMIT))
+            thread = threading.Thread(target=run, name="leakscan-deep")
+            thread.start()
+            thread.join()
+        finally:
+            threading.stack_size(old_size)
+            sys.setrecursionlimit(old_limit)
+    result = outcome[0]
+    if isinstance(result, BaseException):
+        raise result
+    return result
+
+
+_DEEP_LOCK = threading.Lock()
+
+
+def _scan_source(data: bytes | str, display: str, options: EngineOptions) -> FileResult:
     if isinstance(data, str):
         text, encoding = data, "utf-8"
     else:
@@ -67,25 +120,26 @@ def scan_source(data: bytes | str, display: str, options: EngineOptions) -> File
     if "\x00" in text:
         return _error(display, "parse", "source contains a NUL byte")
     lines = text.count("\n") + (1 if text and not text.endswith("\n") else 0)
+    if _bracket_depth(text) > _MAX_BRACKET_DEPTH:
+        # The native parser can overflow its stack on thousands of nested brackets; CPython
+        # itself refuses more than 200, so let it name the problem instead.
+        refusal = _python_syntax_error(text, display)
+        if refusal is not None:
+            return _error(display, "parse", refusal[0], refusal[1], lines)
     try:
         module = cst.parse_module(text, config=cst.PartialParserConfig(encoding=encoding))
     except cst.ParserSyntaxError as exc:
         return _error(display, "parse", *_syntax_error(text, display, exc), lines)
-    except RecursionError:
-        return _error(display, "parse", "nested too deeply to parse", None, lines)
     except Exception as exc:  # the parser's own failures on odd input
         return _error(display, "parse", f"cannot parse: {_one_line(exc)}", None, lines)
-    try:
-        ctx = FileContext(display, module, max_size=options.max_size)
-    except RecursionError:
-        return _error(display, "internal", "nested too deeply to analyse", None, lines)
+    ctx = FileContext(display, module, max_size=options.max_size)
     errors: list[FileError] = []
     for rule_class in options.rules:
         rule = rule_class()
         try:
             rule.check(ctx)
         except RecursionError:
-            errors.append(FileError(display, "internal", f"rule {rule.id} gave up: nested too deeply"))
+            raise  # retried as a whole with a deeper stack
         except Exception as exc:
             errors.append(
                 FileError(
@@ -130,7 +184,7 @@ def _assemble(ctx: FileContext, text: str, lines: int, errors: list[FileError]) 
                 message=report.message,
                 suggestion=report.suggestion,
                 related=tuple(sorted(set(related), key=lambda r: (r.line, r.column))),
-                fingerprint=_fingerprint(ctx, report, occurrences),
+                fingerprint=_fingerprint(ctx, report, source_lines, span, occurrences),
                 snippet=_snippet(source_lines, span),
             )
         )
@@ -160,11 +214,14 @@ def _first_line(node: cst.CSTNode, span: Span, source_lines: Sequence[str]) -> S
     return span
 
 
-def _fingerprint(ctx: FileContext, report: Report, occurrences: dict[str, int]) -> str:
-    """Stable across unrelated edits: no line numbers, only what identifies the finding."""
-    code = ctx.module.code_for_node(report.node).strip().splitlines()
-    first = " ".join(code[0].split()) if code else ""
-    key = "\x1f".join((report.rule.id, ctx.path, report.scope, report.symbol, first))
+def _fingerprint(
+    ctx: FileContext, report: Report, source_lines: Sequence[str], span: Span, occurrences: dict[str, int]
+) -> str:
+    """Stable across unrelated edits: no line numbers, only what identifies the finding
+    (rule, file, enclosing scope, symbol and the flagged line with whitespace collapsed)."""
+    text = source_lines[span.line - 1] if 0 < span.line <= len(source_lines) else ""
+    code = " ".join(text.split())
+    key = "\x1f".join((report.rule.id, ctx.path, report.scope, report.symbol, code))
     count = occurrences.get(key, 0)
     occurrences[key] = count + 1
     return hashlib.sha256(f"{key}\x1f{count}".encode()).hexdigest()[:20]
@@ -191,15 +248,38 @@ def _is_suppressed(rule_id: str, source_lines: Sequence[str], line: int) -> bool
     return False
 
 
-def _syntax_error(text: str, display: str, exc: cst.ParserSyntaxError) -> tuple[str, int]:
-    """Python's own wording and line when it agrees the file is invalid (only on failure)."""
+_MAX_BRACKET_DEPTH = 200  # CPython's own limit on nested parentheses
+_NOT_BRACKETS = re.compile(r"[^()\[\]{}]+")
+_BRACKET_STEP = {"(": 1, "[": 1, "{": 1, ")": -1, "]": -1, "}": -1}
+
+
+def _bracket_depth(text: str) -> int:
+    """An upper-bound guess of the deepest bracket nesting (strings are not excluded)."""
+    if text.count("(") + text.count("[") + text.count("{") <= _MAX_BRACKET_DEPTH:
+        return 0
+    depth = deepest = 0
+    for char in _NOT_BRACKETS.sub("", text):
+        depth += _BRACKET_STEP[char]
+        deepest = max(deepest, depth)
+    return deepest
+
+
+def _python_syntax_error(text: str, display: str) -> tuple[str, int | None] | None:
     try:
         compile(text, display, "exec", flags=ast.PyCF_ONLY_AST, dont_inherit=True)
     except SyntaxError as py:
-        return f"syntax error: {py.msg}", py.lineno or exc.raw_line
+        return f"syntax error: {py.msg}", py.lineno
     except (ValueError, RecursionError, MemoryError):
-        pass
-    return f"syntax error: {exc.message}", exc.raw_line
+        return None
+    return None
+
+
+def _syntax_error(text: str, display: str, exc: cst.ParserSyntaxError) -> tuple[str, int | None]:
+    """Python's own wording and line when it agrees the file is invalid (only on failure)."""
+    python = _python_syntax_error(text, display)
+    if python is not None:
+        return python[0], python[1] or exc.raw_line
+    return f"cannot parse this valid Python (unsupported by the parser): {exc.message}", exc.raw_line
 
 
 def _one_line(exc: BaseException) -> str:

@@ -124,3 +124,41 @@ def test_encoding_cookie_and_bom_are_decoded() -> None:
 def test_nul_byte_is_a_parse_error() -> None:
     result = scan_source(b"x = 1\x00\n", "nul.py", OPTIONS)
     assert [(e.kind, e.message) for e in result.errors] == [("parse", "source contains a NUL byte")]
+
+
+def test_long_operator_chains_do_not_exhaust_the_stack() -> None:
+    parts = " ".join(f"'part{i}'" for i in range(3000))
+    plus = " + ".join(f"x{i}" for i in range(3000))
+    source = f"TEXT = ({parts})\nTOTAL = {plus}\nSEEN = set()\n\ndef mark(x):\n    SEEN.add(x)\n"
+    result = scan_source(source, "long.py", OPTIONS)
+    assert not result.errors
+    assert [f.rule for f in result.findings] == ["LK101"]
+
+
+def test_copies_and_self_aliases_terminate() -> None:
+    source = (
+        "class Registry:\n    def __init__(self):\n        self.items = {}\n\n"
+        "    def snapshot(self):\n        items = self.items.copy()\n        items = items.copy()\n"
+        "        view = items\n        items = view\n        return items\n"
+    )
+    result = scan_source(source, "copies.py", OPTIONS)
+    assert not result.errors
+
+
+def test_thousands_of_nested_brackets_are_a_parse_error_not_a_crash() -> None:
+    source = "x = " + "(" * 5000 + "1" + ")" * 5000 + "\nSEEN = set()\n"
+    result = scan_source(source, "deep.py", OPTIONS)
+    assert [(e.kind, e.line) for e in result.errors] == [("parse", 1)]
+    assert "parenthes" in result.errors[0].message
+
+
+def test_brackets_inside_strings_do_not_count() -> None:
+    source = "TEXT = '" + "(" * 500 + "'\nSEEN = set()\n\ndef mark(x):\n    SEEN.add(x)\n"
+    result = scan_source(source, "strings.py", OPTIONS)
+    assert not result.errors and [f.rule for f in result.findings] == ["LK101"]
+
+
+def test_deep_blocks_are_one_error() -> None:
+    source = "".join("    " * i + "if x:\n" for i in range(120)) + "    " * 120 + "pass\n"
+    result = scan_source(source, "blocks.py", OPTIONS)
+    assert [e.kind for e in result.errors] == ["parse"]

@@ -571,8 +571,6 @@ class ContainerAnalysis:
             self._add(c, call, "grow", f".{method}()", literal)
         elif method in SHRINK_METHODS or (c.kind in _QUEUES and method in _QUEUE_SHRINK):
             self._add(c, call, "shrink", f".{method}()")
-        elif method == "copy":
-            self._classify(c, call, depth=1)  # a copy is a new object; ignore what happens to it
 
     def _classify_item(self, c: Container, item: cst.Subscript) -> None:
         """``ref[...]`` in some context."""

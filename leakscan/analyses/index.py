@@ -459,6 +459,23 @@ def _on_import_from(w: _Walker, node: cst.CSTNode, scope: Scope) -> bool:
     return True
 
 
+def _on_chain(w: _Walker, node: cst.CSTNode, scope: Scope) -> bool:
+    """``a + b + c ...`` and implicit string concatenation nest one level per operand; walk
+    them with an explicit stack so a 5,000-part literal costs no recursion."""
+    kind = type(node)
+    stack: list[cst.CSTNode] = [node]
+    while stack:
+        current = stack.pop()
+        if type(current) is kind:
+            left, right = current.left, current.right  # type: ignore[attr-defined]
+            w.parents[left] = current
+            w.parents[right] = current
+            stack += (right, left)  # left first, in source order
+        else:
+            w.walk(current, w.parents[current], scope)
+    return True
+
+
 def _on_yield(w: _Walker, node: cst.CSTNode, scope: Scope) -> bool:
     scope.function_scope().is_generator = True
     return False
@@ -491,6 +508,9 @@ _HANDLERS = {
     cst.Import: _on_import,
     cst.ImportFrom: _on_import_from,
     cst.Yield: _on_yield,
+    cst.BinaryOperation: _on_chain,
+    cst.BooleanOperation: _on_chain,
+    cst.ConcatenatedString: _on_chain,
 }
 
 
