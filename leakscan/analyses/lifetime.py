@@ -175,7 +175,9 @@ def program_bounded_key(key: cst.BaseExpression | None) -> bool:
         return True
     if isinstance(key, cst.Name):
         words = name_words(key.value)
-        return key.value in _TYPE_KEY_NAMES or (bool(words) and words[-1] in ("type", "cls", "class", "klass"))
+        return key.value in _TYPE_KEY_NAMES or (
+            bool(words) and words[-1] in ("type", "cls", "class", "klass")
+        )
     return False
 
 
