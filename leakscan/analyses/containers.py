@@ -565,7 +565,13 @@ class ContainerAnalysis:
             return
         if method in GROW_METHODS:
             key = call.args[0].value if call.args else None
-            literal = method in ("add", "setdefault", "append") and key is not None and is_literal(key)
+            # Only keyed growth is bounded by literal keys: a list grows on every append.
+            literal = (
+                c.family == "mapping"
+                and method in ("add", "setdefault")
+                and key is not None
+                and self._bounded_key(key)
+            )
             if method == "update" and call.args and all(a.keyword is not None for a in call.args):
                 literal = True  # d.update(a=1, b=2): keys spelled in the source
             self._add(c, call, "grow", f".{method}()", literal)
@@ -577,7 +583,7 @@ class ContainerAnalysis:
         index = self.index
         parent = index.parent(item)
         key = subscript_key(item)
-        literal = key is not None and is_literal(key)
+        literal = key is not None and self._bounded_key(key)
         if isinstance(parent, cst.AssignTarget) and parent.target is item:
             if c.family == "mapping":
                 self._add(c, item, "grow", "[key] = value", literal)
@@ -598,8 +604,8 @@ class ContainerAnalysis:
             call = index.parent(parent)
             if isinstance(call, cst.Call) and call.func is parent:
                 if parent.attr.value in GROW_METHODS:
-                    how = f"[key].{parent.attr.value}()"
-                    self._add(c, call, "grow", how, literal and c.kind not in _AUTO_INSERT)
+                    # The value under a literal key still grows: not bounded by the key.
+                    self._add(c, call, "grow", f"[key].{parent.attr.value}()")
                 elif parent.attr.value in SHRINK_METHODS:
                     self._add(c, call, "shrink", f"[key].{parent.attr.value}()")
             return
@@ -609,6 +615,66 @@ class ContainerAnalysis:
                 self._add(c, parent, "grow", "[key][...] = value", literal)
             elif isinstance(grand, cst.Del) or _in_del(index, parent):
                 self._add(c, parent, "shrink", "del [key][...]")
+
+    def _bounded_key(self, key: cst.BaseExpression) -> bool:
+        """A key from a fixed set: a literal, a loop over a constant collection, or a parameter
+        of a private function that every caller here passes a constant."""
+        if is_literal(key):
+            return True
+        if not isinstance(key, cst.Name):
+            return False
+        scope = self.index.scope(key).function_scope()
+        for use in self.index.names.get(key.value, ()):
+            loop = self.index.parent(use)
+            if (
+                isinstance(loop, cst.For)
+                and loop.target is use
+                and self.index.scope(loop).function_scope() is scope
+                and self._constant(loop.iter)
+            ):
+                return True
+        if scope.kind == "function" and key.value in scope.params and scope.name.startswith("_"):
+            return self._constant_arguments(scope, key.value)
+        return False
+
+    def _constant(self, expr: cst.BaseExpression) -> bool:
+        """A literal collection, or a module-level name bound once to one."""
+        if isinstance(expr, (cst.Tuple, cst.List, cst.Set)):
+            return all(is_literal(el.value) for el in expr.elements)
+        if isinstance(expr, cst.Name):
+            if is_literal(expr):
+                return True
+            bound = [
+                a
+                for a in self.index.assigns
+                if isinstance(a, cst.Assign)
+                and self.index.scope_of[a].kind == "module"
+                and any(isinstance(t.target, cst.Name) and t.target.value == expr.value for t in a.targets)
+            ]
+            return len(bound) == 1 and (
+                is_literal(bound[0].value) or (self._constant(bound[0].value) and bound[0].value is not expr)
+            )
+        return False
+
+    def _constant_arguments(self, function: Scope, param: str) -> bool:
+        position = function.params.index(param)
+        if function.self_name or function.cls_name:
+            position -= 1
+        calls = [
+            call
+            for call in self.index.calls
+            if (isinstance(call.func, cst.Name) and call.func.value == function.name)
+            or (isinstance(call.func, cst.Attribute) and call.func.attr.value == function.name)
+        ]
+        if not calls or position < 0:
+            return False
+        for call in calls:
+            positional = [a for a in call.args if a.keyword is None and not a.star]
+            keyword = [a for a in call.args if a.keyword is not None and a.keyword.value == param]
+            arg = keyword[0] if keyword else (positional[position] if position < len(positional) else None)
+            if arg is None or not self._constant(arg.value):
+                return False
+        return True
 
     def _classify_argument(self, c: Container, ref: cst.BaseExpression, call: cst.Call) -> None:
         qualified = self.index.qualified_name(call.func) or ""
