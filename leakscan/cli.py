@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import sys
 from collections.abc import Sequence
+from pathlib import Path
 from typing import IO, Any, NoReturn
 
 import click
@@ -81,6 +82,20 @@ def _codes(values: Sequence[str]) -> list[str]:
     default=None,
     help="Read settings from this TOML file instead of searching for one.",
 )
+@click.option(
+    "--jobs",
+    "-j",
+    type=click.IntRange(min=0),
+    default=None,
+    help="Worker processes; 0 means one per core.  [default: 0]",
+)
+@click.option("--no-cache", is_flag=True, help="Neither read nor write the result cache.")
+@click.option(
+    "--cache-dir",
+    type=click.Path(file_okay=False),
+    default=None,
+    help="Where to keep the result cache.  [default: $LEAKSCAN_CACHE_DIR or .leakscan_cache]",
+)
 @click.option("--list-rules", is_flag=True, help="List the rules and exit.")
 @click.option("--explain", metavar="RULE", default=None, help="Print a rule's documentation and exit.")
 @click.option("--quiet", "-q", is_flag=True, help="Print only findings, errors and the totals line.")
@@ -99,6 +114,9 @@ def command(
     min_confidence: str | None,
     max_size: int | None,
     config_file: str | None,
+    jobs: int | None,
+    no_cache: bool,
+    cache_dir: str | None,
     list_rules: bool,
     explain: str | None,
     quiet: bool,
@@ -143,9 +161,12 @@ def command(
     given("min_confidence", Level(min_confidence.lower()) if min_confidence else None)
     given("max_size", max_size)
     given("quiet", quiet or None)
+    given("jobs", jobs)
+    given("cache_dir", cache_dir)
+    if no_cache:
+        options.cache = False
     options.progress = not no_progress
     options.color = color
-    from pathlib import Path
 
     config_path = Path(config_file) if config_file else find_config(options.paths)
     if config_file and not Path(config_file).is_file():
@@ -160,7 +181,7 @@ def _scan(options: Options, all_known: list[Any]) -> int:
     from leakscan.discovery import Discovery
     from leakscan.engine import EngineOptions
     from leakscan.registry import select_rules, unknown_codes
-    from leakscan.runner import scan_targets
+    from leakscan.runner import RunOptions, options_key, scan_targets
 
     for codes, flag in ((options.select, "--select"), (options.ignore, "--ignore")):
         unknown = unknown_codes(all_known, codes)
@@ -180,14 +201,19 @@ def _scan(options: Options, all_known: list[Any]) -> int:
         click.echo("leakscan: no Python files found to scan.", err=True)
         return 0
     engine_options = EngineOptions(rules=tuple(rules), max_size=options.max_size)
-    with _progress(options, len(targets)) as progress:
-        result = scan_targets(
-            targets,
-            engine_options,
-            min_confidence=options.min_confidence,
-            problems=discovery.problems,
-            progress=progress,
-        )
+    cache = None
+    if options.cache:
+        from leakscan.cache import ResultCache, default_cache_dir
+
+        folder = Path(options.cache_dir) if options.cache_dir else default_cache_dir()
+        cache = ResultCache(folder, options_key(engine_options))
+    result = scan_targets(
+        targets,
+        engine_options,
+        RunOptions(jobs=options.jobs, min_confidence=options.min_confidence, cache=cache),
+        problems=discovery.problems,
+        progress=_progress(options, len(targets)),
+    )
     _render(options, result)
     failing = [f for f in result.findings if f.severity.rank >= options.fail_on.rank]
     return 1 if failing or result.errors else 0
@@ -221,20 +247,12 @@ def _render(options: Options, result: Any) -> None:
             stream.close()
 
 
-class _NoProgress:
-    def __enter__(self) -> None:
-        return None
-
-    def __exit__(self, *exc: object) -> None:
-        return None
-
-
 def _progress(options: Options, total: int) -> Any:
     if not options.progress or options.quiet or total < 20 or not sys.stderr.isatty():
-        return _NoProgress()
+        return None
     from leakscan.report.progress import ProgressBar
 
-    return ProgressBar(total)
+    return ProgressBar()
 
 
 def _list_rules(rules: list[Any]) -> None:

@@ -43,6 +43,9 @@ class Options:
     progress: bool = True
     color: bool | None = None
     config_file: str | None = None
+    jobs: int = 0
+    cache: bool = True
+    cache_dir: str | None = None
 
 
 # key -> (attribute, expected type description, validator)

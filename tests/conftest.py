@@ -18,3 +18,9 @@ def in_tmp(tmp_path: Path) -> Iterator[Path]:
         yield tmp_path
     finally:
         os.chdir(old)
+
+
+@pytest.fixture(autouse=True)
+def _private_cache(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every test gets its own result cache, never the checkout's."""
+    monkeypatch.setenv("LEAKSCAN_CACHE_DIR", str(tmp_path_factory.mktemp("cache")))

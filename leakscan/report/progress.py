@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from types import TracebackType
-
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
 
 class ProgressBar:
-    def __init__(self, total: int) -> None:
+    """Satisfies the runner's ProgressSink; draws only once started."""
+
+    def __init__(self) -> None:
         self._progress = Progress(
             TextColumn("scanning"),
             BarColumn(),
@@ -18,16 +18,14 @@ class ProgressBar:
             console=Console(stderr=True),
             transient=True,
         )
-        self._task = self._progress.add_task("scan", total=total)
+        self._task = self._progress.add_task("scan", total=None)
 
-    def __enter__(self) -> ProgressBar:
+    def start(self, total: int) -> None:
+        self._progress.update(self._task, total=total)
         self._progress.start()
-        return self
 
-    def __exit__(
-        self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
-    ) -> None:
-        self._progress.stop()
-
-    def __call__(self, done: int, total: int) -> None:
+    def advance(self, done: int, total: int) -> None:
         self._progress.update(self._task, completed=done)
+
+    def stop(self) -> None:
+        self._progress.stop()
