@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 TARGET ?= fixtures/agent_cellphone_v2/before
 
-.PHONY: scan test lint rules format clean
+.PHONY: scan test lint rules bench clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -35,6 +35,14 @@ lint: $(VENV)/.stamp-dev
 	$(BIN)/ruff check leakscan tests
 	$(BIN)/mypy
 	$(BIN)/leakscan leakscan --no-progress --quiet
+
+$(VENV)/.stamp-bench: pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e '.[bench]'
+	touch $@ $(VENV)/.stamp-run
+
+## bench: time leakscan against the libcst parse floor, pylint and ruff (BENCH_PATH to pick a tree)
+bench: $(VENV)/.stamp-bench
+	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/python -m leakscan.bench $(BENCH_PATH)
 
 ## rules: regenerate the rule catalogue in rules/
 rules: $(VENV)/.stamp-run
