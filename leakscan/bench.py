@@ -74,12 +74,14 @@ def default_tree() -> tuple[Path, list[str]]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("path", nargs="?", help="tree to measure (default: the standard library)")
     parser.add_argument("--jobs", type=int, default=os.cpu_count() or 1)
     args = parser.parse_args(argv)
     if args.path:
-        root, exclude = Path(args.path), []
+        root, exclude = Path(args.path), list[str]()
     else:
         root, exclude = default_tree()
     targets = Discovery(exclude=exclude, respect_gitignore=False).files([str(root)])
@@ -112,10 +114,14 @@ def main(argv: list[str] | None = None) -> int:
         cold_n = secs
         quarter = files[: max(1, len(files) // 4)]
         secs, rss_quarter, _ = measure([*leakscan, "--no-cache", "-j", "1", *quarter])
-        rows.append(Row("leakscan cold, 1 job, first quarter of files", secs, rss_quarter, 0, note="memory check"))
+        rows.append(
+            Row("leakscan cold, 1 job, first quarter of files", secs, rss_quarter, 0, note="memory check")
+        )
         measure([*leakscan, "--cache-dir", str(cache), "-j", str(jobs), str(root)])  # fill
         secs, rss, _ = measure([*leakscan, "--cache-dir", str(cache), "-j", str(jobs), str(root)])
-        rows.append(Row("leakscan warm (cache filled)", secs, rss, lines, note=f"{secs / cold_n:.1%} of cold"))
+        rows.append(
+            Row("leakscan warm (cache filled)", secs, rss, lines, note=f"{secs / cold_n:.1%} of cold")
+        )
         warm = secs
         small = sorted(files, key=lambda f: Path(f).stat().st_size)[len(files) // 2 : len(files) // 2 + 5]
         small_lines = sum(Path(f).read_bytes().count(b"\n") for f in small)
@@ -123,7 +129,8 @@ def main(argv: list[str] | None = None) -> int:
         rows.append(Row("pre-commit: 5 files, incl. interpreter start", secs, rss, small_lines))
         precommit = secs
 
-        pylint = shutil.which("pylint") or _module_tool(python, "pylint")
+        found = shutil.which("pylint")
+        pylint = [found] if found else _module_tool(python, "pylint")
         if pylint:
             checks = "consider-using-with,method-cache-max-size-none,dangerous-default-value"
             command = [*pylint, "--disable=all", f"--enable={checks}", f"-j{jobs}", "--recursive=y", *files]

@@ -11,7 +11,7 @@ import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
-from typing import IO, Any, NoReturn
+from typing import Any, NoReturn
 
 import click
 
@@ -96,6 +96,31 @@ def _codes(values: Sequence[str]) -> list[str]:
     default=None,
     help="Where to keep the result cache.  [default: $LEAKSCAN_CACHE_DIR or .leakscan_cache]",
 )
+@click.option(
+    "--baseline",
+    type=click.Path(dir_okay=False),
+    default=None,
+    help="Report and fail only on findings not recorded in this baseline file.",
+)
+@click.option(
+    "--write-baseline",
+    type=click.Path(dir_okay=False),
+    default=None,
+    help="Record today's findings in FILE (then exit 0).",
+)
+@click.option(
+    "--new-since",
+    metavar="REF",
+    default=None,
+    help="Report only findings that are not present at git revision REF.",
+)
+@click.option(
+    "--shard",
+    metavar="K/N",
+    default=None,
+    help="Scan only the K-th of N deterministic shares of the files (for CI matrices).",
+)
+@click.option("--show-suppressed", is_flag=True, help="Also list findings silenced by comments.")
 @click.option("--list-rules", is_flag=True, help="List the rules and exit.")
 @click.option("--explain", metavar="RULE", default=None, help="Print a rule's documentation and exit.")
 @click.option("--quiet", "-q", is_flag=True, help="Print only findings, errors and the totals line.")
@@ -117,6 +142,11 @@ def command(
     jobs: int | None,
     no_cache: bool,
     cache_dir: str | None,
+    baseline: str | None,
+    write_baseline: str | None,
+    new_since: str | None,
+    shard: str | None,
+    show_suppressed: bool,
     list_rules: bool,
     explain: str | None,
     quiet: bool,
@@ -163,6 +193,11 @@ def command(
     given("quiet", quiet or None)
     given("jobs", jobs)
     given("cache_dir", cache_dir)
+    given("baseline", baseline)
+    given("write_baseline", write_baseline)
+    given("new_since", new_since)
+    given("shard", _shard(shard) if shard else None)
+    given("show_suppressed", show_suppressed or None)
     if no_cache:
         options.cache = False
     options.progress = not no_progress
@@ -174,85 +209,19 @@ def command(
     if config_path is not None:
         apply_file(options, config_path, explicit)
         options.config_file = str(config_path)
-    sys.exit(_scan(options, rules))
+    from leakscan.app import run
+
+    sys.exit(run(options, rules))
 
 
-def _scan(options: Options, all_known: list[Any]) -> int:
-    from leakscan.discovery import Discovery
-    from leakscan.engine import EngineOptions
-    from leakscan.registry import select_rules, unknown_codes
-    from leakscan.runner import RunOptions, options_key, scan_targets
-
-    for codes, flag in ((options.select, "--select"), (options.ignore, "--ignore")):
-        unknown = unknown_codes(all_known, codes)
-        if unknown:
-            raise ConfigError(f"{flag}: unknown rule {', '.join(unknown)} (see --list-rules)")
-    rules = select_rules(all_known, options.select, options.ignore)
-    if not rules:
-        raise ConfigError("no rules selected: --select and --ignore leave nothing to run")
-    discovery = Discovery(
-        exclude=[*options.exclude, *options.extend_exclude], respect_gitignore=options.respect_gitignore
-    )
+def _shard(text: str) -> tuple[int, int]:
     try:
-        targets = discovery.files(options.paths)
-    except FileNotFoundError as exc:
-        raise ConfigError(f"path does not exist: {exc.args[0]}") from exc
-    if not targets and not discovery.problems:
-        click.echo("leakscan: no Python files found to scan.", err=True)
-        return 0
-    engine_options = EngineOptions(rules=tuple(rules), max_size=options.max_size)
-    cache = None
-    if options.cache:
-        from leakscan.cache import ResultCache, default_cache_dir
-
-        folder = Path(options.cache_dir) if options.cache_dir else default_cache_dir()
-        cache = ResultCache(folder, options_key(engine_options))
-    result = scan_targets(
-        targets,
-        engine_options,
-        RunOptions(jobs=options.jobs, min_confidence=options.min_confidence, cache=cache),
-        problems=discovery.problems,
-        progress=_progress(options, len(targets)),
-    )
-    _render(options, result)
-    failing = [f for f in result.findings if f.severity.rank >= options.fail_on.rank]
-    return 1 if failing or result.errors else 0
-
-
-def _render(options: Options, result: Any) -> None:
-    stream: IO[str]
-    if options.output:
-        try:
-            stream = open(options.output, "w", encoding="utf-8")  # noqa: SIM115
-        except OSError as exc:
-            raise ConfigError(f"cannot write {options.output}: {exc.strerror or exc}") from exc
-    else:
-        stream = sys.stdout
-    try:
-        if options.format == "json":
-            from leakscan.report import json_report
-
-            stream.write(json_report.render(result))
-        elif options.format == "concise":
-            from leakscan.report import concise
-
-            stream.write(concise.render(result))
-        else:
-            from leakscan.report import text
-
-            color = options.color if options.color is not None else (None if stream.isatty() else False)
-            text.render(result, stream, color=color, quiet=options.quiet)
-    finally:
-        if stream is not sys.stdout:
-            stream.close()
-
-
-def _progress(options: Options, total: int) -> Any:
-    if not options.progress or options.quiet or total < 20 or not sys.stderr.isatty():
-        return None
-    from leakscan.report.progress import ProgressBar
-
-    return ProgressBar()
+        k, n = (int(part) for part in text.split("/"))
+    except ValueError:
+        raise ConfigError(f"--shard: expected K/N such as 1/4, got {text!r}") from None
+    if n < 1 or not 1 <= k <= n:
+        raise ConfigError(f"--shard: K must be between 1 and N, got {text!r}")
+    return (k, n)
 
 
 def _list_rules(rules: list[Any]) -> None:

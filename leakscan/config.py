@@ -17,13 +17,17 @@ if sys.version_info >= (3, 11):
 else:  # pragma: no cover - exercised on 3.10 only
     import tomli as tomllib  # type: ignore[import-not-found,unused-ignore]
 
+import click
+
 from leakscan.findings import Level
 
-FORMATS = ("text", "concise", "json")
+FORMATS = ("text", "concise", "json", "sarif", "github")
 
 
-class ConfigError(Exception):
+class ConfigError(click.ClickException):
     """A problem with the configuration or the arguments; reported as one line, exit 2."""
+
+    exit_code = 2
 
 
 @dataclass
@@ -46,6 +50,12 @@ class Options:
     jobs: int = 0
     cache: bool = True
     cache_dir: str | None = None
+    baseline: str | None = None
+    write_baseline: str | None = None
+    new_since: str | None = None
+    shard: tuple[int, int] | None = None
+    show_suppressed: bool = False
+    per_file_ignores: dict[str, list[str]] = field(default_factory=dict)
 
 
 # key -> (attribute, expected type description, validator)
@@ -68,6 +78,22 @@ def _positive_int(value: Any) -> int | None:
     return value if isinstance(value, int) and not isinstance(value, bool) and value > 0 else None
 
 
+def _path(value: Any) -> str | None:
+    return value if isinstance(value, str) and value else None
+
+
+def _ignores_map(value: Any) -> dict[str, list[str]] | None:
+    if not isinstance(value, dict):
+        return None
+    result: dict[str, list[str]] = {}
+    for pattern, codes in value.items():
+        listed = _str_list(codes)
+        if listed is None:
+            return None
+        result[str(pattern)] = listed
+    return result
+
+
 def _bool(value: Any) -> bool | None:
     return value if isinstance(value, bool) else None
 
@@ -81,6 +107,8 @@ _KEYS: dict[str, tuple[str, str, Any]] = {
     "min-confidence": ("min_confidence", "one of low, medium, high", _level),
     "max-size": ("max_size", "a positive integer", _positive_int),
     "respect-gitignore": ("respect_gitignore", "true or false", _bool),
+    "baseline": ("baseline", "a path to a baseline file", _path),
+    "per-file-ignores": ("per_file_ignores", "a table of glob = [rule ids]", _ignores_map),
 }
 
 

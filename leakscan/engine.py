@@ -156,38 +156,37 @@ def _assemble(ctx: FileContext, text: str, lines: int, errors: list[FileError]) 
     positions = spans(ctx.module, nodes) if nodes else {}
     source_lines = text.splitlines()
     findings: list[Finding] = []
-    suppressed = 0
+    silenced: list[Finding] = []
     occurrences: dict[str, int] = {}
     for report in ctx.reports:
         span = positions.get(report.node) or Span(1, 1, 1, 1)
         span = _first_line(report.node, span, source_lines)
-        if _is_suppressed(report.rule.id, source_lines, span.line):
-            suppressed += 1
-            continue
         related = tuple(
             Related(positions[node].line, positions[node].column, message)
             for node, message in report.related
             if node in positions
         )
-        findings.append(
-            Finding(
-                rule=report.rule.id,
-                name=report.rule.name,
-                severity=report.severity,
-                confidence=report.confidence,
-                path=ctx.path,
-                line=span.line,
-                column=span.column,
-                end_line=span.end_line,
-                end_column=span.end_column,
-                symbol=report.symbol,
-                message=report.message,
-                suggestion=report.suggestion,
-                related=tuple(sorted(set(related), key=lambda r: (r.line, r.column))),
-                fingerprint=_fingerprint(ctx, report, source_lines, span, occurrences),
-                snippet=_snippet(source_lines, span),
-            )
+        finding = Finding(
+            rule=report.rule.id,
+            name=report.rule.name,
+            severity=report.severity,
+            confidence=report.confidence,
+            path=ctx.path,
+            line=span.line,
+            column=span.column,
+            end_line=span.end_line,
+            end_column=span.end_column,
+            symbol=report.symbol,
+            message=report.message,
+            suggestion=report.suggestion,
+            related=tuple(sorted(set(related), key=lambda r: (r.line, r.column))),
+            fingerprint=_fingerprint(ctx, report, source_lines, span, occurrences),
+            snippet=_snippet(source_lines, span),
         )
+        if _is_suppressed(report.rule.id, source_lines, span.line):
+            silenced.append(finding)
+        else:
+            findings.append(finding)
     lines_by_node = {node: span.line for node, span in positions.items()}
     census = tuple(
         CensusEntry(
@@ -203,7 +202,9 @@ def _assemble(ctx: FileContext, text: str, lines: int, errors: list[FileError]) 
         for v in ctx.verdicts
     )
     findings.sort(key=lambda f: f.sort_key)
-    return FileResult(ctx.path, lines, tuple(findings), census, tuple(errors), suppressed)
+    return FileResult(
+        ctx.path, lines, tuple(findings), census, tuple(errors), len(silenced), silenced=tuple(silenced)
+    )
 
 
 def _first_line(node: cst.CSTNode, span: Span, source_lines: Sequence[str]) -> Span:

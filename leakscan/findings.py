@@ -69,6 +69,17 @@ class Finding:
 
 
 @dataclass(frozen=True, slots=True)
+class RuleInfo:
+    """What renderers may know of a rule: plain text, no behaviour."""
+
+    id: str
+    name: str
+    severity: Level
+    summary: str
+    documentation: str
+
+
+@dataclass(frozen=True, slots=True)
 class FileError:
     """A file that could not be read, parsed or analysed."""
 
@@ -103,6 +114,7 @@ class FileResult:
     errors: tuple[FileError, ...] = ()
     suppressed: int = 0
     hidden: int = 0  # findings below --min-confidence
+    silenced: tuple[Finding, ...] = ()  # the suppressed findings themselves
 
 
 @dataclass(slots=True)
@@ -137,6 +149,10 @@ class ScanResult:
     @property
     def suppressed(self) -> int:
         return sum(r.suppressed for r in self.files)
+
+    @property
+    def silenced(self) -> list[Finding]:
+        return sorted((f for r in self.files for f in r.silenced), key=lambda f: f.sort_key)
 
     @property
     def hidden(self) -> int:

@@ -157,5 +157,17 @@ class Rule:
 
     @classmethod
     def summary(cls) -> str:
-        """The first line of the docstring."""
-        return cls.documentation().splitlines()[0] if cls.__doc__ else cls.name
+        """The first paragraph under "What it does", on one line."""
+        paragraph: list[str] = []
+        for line in cls.documentation().splitlines():
+            text = line.strip()
+            if text.startswith("#"):
+                if paragraph:
+                    break
+                continue
+            if not text:
+                if paragraph:
+                    break
+                continue
+            paragraph.append(text)
+        return " ".join(paragraph) or cls.message

@@ -37,8 +37,8 @@ def finding_dict(f: Finding) -> dict[str, Any]:
     }
 
 
-def render(result: ScanResult) -> str:
-    document = {
+def render(result: ScanResult, *, show_suppressed: bool = False) -> str:
+    document: dict[str, Any] = {
         "version": 1,
         "tool": {"name": "leakscan", "version": __version__},
         "findings": [finding_dict(f) for f in result.findings],
@@ -48,4 +48,6 @@ def render(result: ScanResult) -> str:
         "summary": summary(result),
         "census": census(result),
     }
+    if show_suppressed:
+        document["suppressed_findings"] = [finding_dict(f) for f in result.silenced]
     return json.dumps(document, indent=2) + "\n"

@@ -26,7 +26,14 @@ _FAMILY_TITLES = {
 _LIST_LIMIT = 25  # list safe items one by one up to this many per family
 
 
-def render(result: ScanResult, stream: IO[str], *, color: bool | None, quiet: bool = False) -> None:
+def render(
+    result: ScanResult,
+    stream: IO[str],
+    *,
+    color: bool | None,
+    quiet: bool = False,
+    show_suppressed: bool = False,
+) -> None:
     console = Console(
         file=stream,
         force_terminal=color,
@@ -42,6 +49,11 @@ def render(result: ScanResult, stream: IO[str], *, color: bool | None, quiet: bo
     elif findings:
         for f in findings:
             console.print(f"{escape(f.path)}:{f.line}:{f.column}: {f.rule} {escape(f.message)}")
+    if show_suppressed and result.silenced:
+        console.print(f"[bold]Suppressed[/bold] ({len(result.silenced)}), silenced by comments:")
+        for f in result.silenced:
+            console.print(f"  {escape(f.path)}:{f.line}:{f.column}: {f.rule} {escape(f.message)}")
+        console.print()
     if not quiet:
         _census(console, result)
     _errors(console, result)
