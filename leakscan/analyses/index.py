@@ -61,16 +61,39 @@ def _fields_of(node_type: type) -> tuple[str, ...]:
     return names
 
 
-def iter_children(node: cst.CSTNode) -> Iterator[cst.CSTNode]:
+def _all_node_types() -> frozenset[type]:
+    found: set[type] = set()
+    pending: list[type] = [cst.CSTNode]
+    while pending:
+        current: type = pending.pop()
+        for sub in current.__subclasses__():
+            if sub not in found:
+                found.add(sub)
+                pending.append(sub)
+    return frozenset(found)
+
+
+# ``type(x) in _NODE_TYPES`` is a set lookup; ``isinstance(x, CSTNode)`` goes through
+# ABCMeta and costs several times more on the hot path.
+_NODE_TYPES = _all_node_types()
+
+
+def children_of(node: cst.CSTNode) -> list[cst.CSTNode]:
     """The non-trivial children of ``node``, in source order of their fields."""
+    found: list[cst.CSTNode] = []
     for name in _fields_of(type(node)):
         value = getattr(node, name)
-        if isinstance(value, cst.CSTNode):
-            yield value
-        elif isinstance(value, (tuple, list)):
-            for item in value:
-                if isinstance(item, cst.CSTNode):
-                    yield item
+        kind = type(value)
+        if kind in _NODE_TYPES:
+            found.append(value)
+        elif kind is tuple or kind is list:
+            found.extend(item for item in value if type(item) in _NODE_TYPES)
+    return found
+
+
+def iter_children(node: cst.CSTNode) -> Iterator[cst.CSTNode]:
+    """The non-trivial children of ``node``, in source order of their fields."""
+    return iter(children_of(node))
 
 
 @dataclass(eq=False)
@@ -245,7 +268,7 @@ class _Walker:
         handler = _HANDLERS.get(type(node))
         if handler is not None and handler(self, node, scope):
             return
-        for child in iter_children(node):
+        for child in children_of(node):
             self.walk(child, node, scope)
 
     def walk_all(
