@@ -66,7 +66,8 @@ def _all_node_types() -> frozenset[type]:
     pending: list[type] = [cst.CSTNode]
     while pending:
         current: type = pending.pop()
-        for sub in current.__subclasses__():
+        subclasses: list[type] = current.__subclasses__()
+        for sub in subclasses:
             if sub not in found:
                 found.add(sub)
                 pending.append(sub)
