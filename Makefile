@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 TARGET ?= fixtures/agent_cellphone_v2/before
 
-.PHONY: scan test lint rules bench clean
+.PHONY: scan test lint rules bench accuracy clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -43,6 +43,10 @@ $(VENV)/.stamp-bench: pyproject.toml | $(BIN)/python
 ## bench: time leakscan against the libcst parse floor, pylint and ruff (BENCH_PATH to pick a tree)
 bench: $(VENV)/.stamp-bench
 	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/python -m leakscan.bench $(BENCH_PATH)
+
+## accuracy: precision, recall and F1 per rule on the labeled cases in fixtures/accuracy
+accuracy: $(VENV)/.stamp-run
+	$(BIN)/python -m leakscan.accuracy
 
 ## rules: regenerate the rule catalogue in rules/
 rules: $(VENV)/.stamp-run

@@ -132,7 +132,9 @@ def _scan_source(data: bytes | str, display: str, options: EngineOptions) -> Fil
         return _error(display, "parse", *_syntax_error(text, display, exc), lines)
     except Exception as exc:  # the parser's own failures on odd input
         return _error(display, "parse", f"cannot parse: {_one_line(exc)}", None, lines)
-    ctx = FileContext(display, module, max_size=options.max_size)
+    ctx = FileContext(
+        display, module, max_size=options.max_size, selected=frozenset(r.id for r in options.rules)
+    )
     errors: list[FileError] = []
     for rule_class in options.rules:
         rule = rule_class()

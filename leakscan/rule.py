@@ -79,10 +79,13 @@ class Verdict:
 class FileContext:
     """What a rule sees of one file: its syntax tree and the shared analyses."""
 
-    def __init__(self, path: str, module: cst.Module, *, max_size: int = 1000) -> None:
+    def __init__(
+        self, path: str, module: cst.Module, *, max_size: int = 1000, selected: frozenset[str] = frozenset()
+    ) -> None:
         self.path = path
         self.module = module
         self.max_size = max_size
+        self.selected = selected  # ids of the rules in this run, so rules can defer to each other
         self.index: ModuleIndex = build_index(module)
         self.reports: list[Report] = []
         self.verdicts: list[Verdict] = []

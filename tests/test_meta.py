@@ -35,11 +35,14 @@ def test_ids_and_names_unique() -> None:
 
 
 def test_core_catalogue_present() -> None:
-    assert {"LK101", "LK102", "LK301", "LK401"} <= {r.id for r in RULES}
+    # The catalogue of the product contract: every id present, none extra in the built-in pack.
+    assert {r.id for r in RULES} == {
+        "LK101", "LK102", "LK103", "LK201", "LK202", "LK301", "LK302", "LK401", "LK402", "LK501", "LK502"
+    }
 
 
 def test_select_and_ignore() -> None:
-    assert [r.id for r in select_rules(RULES, ["LK1"], [])] == ["LK101", "LK102"]
+    assert [r.id for r in select_rules(RULES, ["LK1"], [])] == ["LK101", "LK102", "LK103"]
     assert "LK101" not in [r.id for r in select_rules(RULES, [], ["unbounded-mapping"])]
 
 

@@ -23,12 +23,12 @@ from leakscan.analyses.exprs import (
     is_zero,
     subscript_key,
 )
-from leakscan.analyses.index import ModuleIndex, Scope
+from leakscan.analyses.index import ModuleIndex, Scope, children_of
 from leakscan.analyses.phases import INIT_METHODS, Phase, Phases
 
 Family = Literal["mapping", "sequence"]
-Lifetime = Literal["module", "class", "instance"]
-SiteKind = Literal["grow", "shrink", "reset", "escape", "read"]
+Lifetime = Literal["module", "class", "instance", "local"]
+SiteKind = Literal["grow", "shrink", "reset", "escape", "read", "check"]
 
 # Constructor qualified name -> (kind shown to users, family)
 _CONSTRUCTORS: dict[str, tuple[str, Family]] = {
@@ -219,6 +219,7 @@ class Container:
     bounded: str | None = None
     sites: list[Site] = field(default_factory=list)
     creation_phase: Phase = "import"
+    judgement: Judgement | None = None
 
     def of_kind(self, *kinds: SiteKind) -> list[Site]:
         return [s for s in self.sites if s.kind in kinds]
@@ -315,10 +316,42 @@ class ContainerAnalysis:
                 return ("instance", owner, attr, f"{owner.qualname}.{attr}")
         return None
 
+    def locals_in(self, function: Scope) -> list[Container]:
+        """Containers bound to plain local names in ``function``, with their sites."""
+        found: dict[str, Container] = {}
+        for assign in self.index.assigns:
+            if isinstance(assign, cst.AugAssign) or assign.value is None:
+                continue
+            scope = self.index.scope_of[assign]
+            if scope.function_scope() is not function or function.kind == "module":
+                continue
+            built = constructor_of(assign.value, self.index)
+            targets = [t.target for t in assign.targets] if isinstance(assign, cst.Assign) else [assign.target]
+            for target in targets:
+                if built is None or not isinstance(target, cst.Name) or target.value in found:
+                    continue
+                if target.value in function.globals or target.value in function.nonlocals:
+                    continue
+                kind, family, bounded = built
+                name = target.value
+                found[name] = Container(
+                    f"{function.qualname}.{name}", name, "local", kind, family, target, assign.value,
+                    scope, None, bounded,
+                )
+        for container in found.values():
+            self._classify_sites(container)
+        return list(found.values())
+
     # -- references ---------------------------------------------------------------------
     def _references(self, container: Container) -> list[cst.BaseExpression]:
         index = self.index
         refs: list[cst.BaseExpression] = []
+        if container.lifetime == "local":
+            home = container.scope.function_scope()
+            for ref in index.names.get(container.name, ()):
+                if index.scope(ref).function_scope() is home:
+                    refs.append(ref)
+            return refs
         if container.lifetime == "module":
             for ref in index.names.get(container.name, ()):
                 parent = index.parent(ref)
@@ -402,7 +435,7 @@ class ContainerAnalysis:
             if ref is container.target:
                 continue
             self._classify(container, ref, depth=0)
-        if container.lifetime != "module":
+        if container.lifetime in ("class", "instance"):
             self._foreign_shrinks(container, set(refs))
 
     def _foreign_shrinks(self, container: Container, own: set[cst.BaseExpression]) -> None:
@@ -679,6 +712,11 @@ class ContainerAnalysis:
     def _classify_argument(self, c: Container, ref: cst.BaseExpression, call: cst.Call) -> None:
         qualified = self.index.qualified_name(call.func) or ""
         first = call.args[0].value is ref if call.args else False
+        if qualified == "builtins.len":
+            test = self._enclosing_test(call)
+            if test is not None:
+                self._add(c, test, "check", "size check")
+            return
         if qualified in _GROWERS and first:
             self._add(c, call, "grow", f"{qualified.rsplit('.', 1)[1]}()")
         elif qualified in _SHRINKERS and first:
@@ -686,6 +724,17 @@ class ContainerAnalysis:
         elif qualified not in _READERS and not _is_reader_method(call):
             name = qualified.rsplit(".", 1)[-1] if qualified else "a call"
             self._add(c, call, "escape", f"passed to {name}()")
+
+    def _enclosing_test(self, node: cst.CSTNode) -> cst.If | None:
+        """The ``if`` whose test holds ``node`` (``if len(x) >= N:``), if any."""
+        child = node
+        for ancestor in self.index.ancestors(node):
+            if isinstance(ancestor, cst.If):
+                return ancestor if child is ancestor.test else None
+            if isinstance(ancestor, (cst.BaseStatement, cst.BaseSmallStatement)):
+                return None
+            child = ancestor
+        return None
 
     def _classify_alias(self, c: Container, ref: cst.BaseExpression, stmt: cst.CSTNode, depth: int) -> None:
         targets: list[cst.BaseExpression] = []
@@ -737,10 +786,17 @@ class Judgement:
     detail: str  # human-readable reason or summary
     growth: tuple[Site, ...] = ()
     escapes: tuple[Site, ...] = ()
+    warn_only: Site | None = None  # a size check whose branch does not bound the growth
 
 
 def judge(container: Container) -> Judgement:
-    """Decide whether a container is bounded, and why."""
+    """Decide whether a container is bounded, and why (computed once per container)."""
+    if container.judgement is None:
+        container.judgement = _judge(container)
+    return container.judgement
+
+
+def _judge(container: Container) -> Judgement:
     if container.bounded is not None:
         slug = "deque-maxlen" if container.bounded == "deque(maxlen)" else "bounded-type"
         return Judgement(slug, container.bounded)
@@ -768,6 +824,10 @@ def judge(container: Container) -> Judgement:
     if runtime and all(s.size_checked for s in runtime):
         return Judgement("size-checked", "grows only under a check of its size")
     runtime = [s for s in runtime if not s.size_checked]
+    checks = container.of_kind("check")
+    guards = [c for c in checks if _stops(c.node)]
+    if runtime and guards and all(any(_same_function(g, s) for g in guards) for s in runtime):
+        return Judgement("size-checked", "a size check stops the growth when it is full")
     if not runtime:
         phases = {s.phase for s in growth}
         if phases == {"import"}:
@@ -776,7 +836,8 @@ def judge(container: Container) -> Judgement:
     if all(s.literal_key for s in runtime):
         return Judgement("literal-keys", "keys come only from literals")
     escapes = tuple(container.of_kind("escape"))
-    return Judgement(None, "grows and is never shrunk", tuple(runtime), escapes)
+    warn_only = next((c for c in checks if any(_same_function(c, s) for s in runtime)), None)
+    return Judgement(None, "grows and is never shrunk", tuple(runtime), escapes, warn_only)
 
 
 def _short(qualname: str) -> str:
@@ -809,3 +870,22 @@ def _added_key(node: cst.CSTNode) -> cst.BaseExpression | None:
     if isinstance(node, cst.Call) and node.args:
         return node.args[0].value
     return None
+
+
+def _same_function(a: Site, b: Site) -> bool:
+    return a.scope.function_scope() is b.scope.function_scope()
+
+
+def _stops(check: cst.CSTNode) -> bool:
+    """Whether the branch of a size check leaves before the growth: return, raise, ..."""
+    if not isinstance(check, cst.If):
+        return False
+    pending: list[cst.CSTNode] = [check.body]
+    while pending:
+        node = pending.pop()
+        if isinstance(node, (cst.Return, cst.Raise, cst.Continue, cst.Break)):
+            return True
+        if isinstance(node, (cst.FunctionDef, cst.ClassDef, cst.Lambda)):
+            continue
+        pending.extend(children_of(node))
+    return False

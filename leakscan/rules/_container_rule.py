@@ -22,7 +22,7 @@ from leakscan.rule import FileContext, Rule
 _QUEUE_KINDS = frozenset(
     {"Queue", "LifoQueue", "PriorityQueue", "SimpleQueue", "asyncio.Queue", "multiprocessing.Queue"}
 )
-_LIFETIME_WORDS = {
+LIFETIME_WORDS = {
     "module": "module-level",
     "class": "class attribute",
     "instance": "instance attribute",
@@ -43,7 +43,9 @@ class ContainerRule(Rule):
 
     def decide(self, ctx: FileContext, container: Container) -> None:
         verdict = judge(container)
-        kind = f"{container.kind} ({_LIFETIME_WORDS[container.lifetime]})"
+        if verdict.warn_only is not None and self.id != "LK103" and "LK103" in ctx.selected:
+            return  # one container, one finding: LK103 reports the check that bounds nothing
+        kind = f"{container.kind} ({LIFETIME_WORDS[container.lifetime]})"
         if verdict.safe is not None:
             ctx.safe(
                 self,
@@ -58,18 +60,19 @@ class ContainerRule(Rule):
         where = ", ".join(places[:3]) + (" and others" if len(places) > 3 else "")
         verb = "grows" if container.family == "mapping" else "is appended to"
         message = (
-            f"{_LIFETIME_WORDS[container.lifetime]} {container.kind} `{container.symbol}` "
+            f"{LIFETIME_WORDS[container.lifetime]} {container.kind} `{container.symbol}` "
             f"{verb} in {where} and nothing ever removes from it"
         )
-        confidence, why = _confidence(ctx, container, verdict.growth)
+        confidence, why = confidence_for(ctx, container, verdict.growth)
         if verdict.escapes:
             confidence = _lower(confidence)
             message += f"; it is also {verdict.escapes[0].how}, which may bound it"
         if why:
             message += f" ({why})"
-        related: list[tuple[cst.CSTNode, str]] = [
-            (s.node, f"grows here ({s.how})") for s in verdict.growth[:5]
-        ]
+        related: list[tuple[cst.CSTNode, str]] = [(s.node, f"grows here ({s.how})") for s in verdict.growth[:5]]
+        if verdict.warn_only is not None:
+            message += "; its size check does not stop the growth"
+            related.append((verdict.warn_only.node, "size check whose branch bounds nothing"))
         related += [(s.node, f"escapes here ({s.how})") for s in verdict.escapes[:2]]
         ctx.report(
             self,
@@ -77,14 +80,14 @@ class ContainerRule(Rule):
             symbol=container.symbol,
             message=message,
             confidence=confidence,
-            severity=_severity(ctx, container),
+            severity=severity_for(ctx, container),
             suggestion=self.advice,
             related=related,
             kind=kind,
         )
 
 
-def _confidence(ctx: FileContext, container: Container, growth: tuple[Site, ...]) -> tuple[Level, str]:
+def confidence_for(ctx: FileContext, container: Container, growth: tuple[Site, ...]) -> tuple[Level, str]:
     """How sure we are: registries hold configuration; plain objects may be short-lived."""
     if container.kind in _QUEUE_KINDS:
         return Level.LOW, "a queue is usually consumed elsewhere"
@@ -99,12 +102,14 @@ def _confidence(ctx: FileContext, container: Container, growth: tuple[Site, ...]
         for loop in ctx.analysis(LoopAnalysis).loops
         if not loop.exits and not loop.yields
     }
-    if not long_lived_class(ctx.index, container.owner, endless):
+    # A size check on the container shows its author expects it to fill up over a long life.
+    checked = bool(container.of_kind("check"))
+    if not checked and not long_lived_class(ctx.index, container.owner, endless):
         return Level.LOW, "nothing shows that its object outlives a request"
     return (Level.HIGH if traffic_named(container.name) else Level.MEDIUM), ""
 
 
-def _severity(ctx: FileContext, container: Container) -> Level:
+def severity_for(ctx: FileContext, container: Container) -> Level:
     """Module globals and class attributes live as long as the process."""
     if container.lifetime in ("module", "class"):
         return Level.HIGH

@@ -1,0 +1,174 @@
+"""LK502 dynamic-logger."""
+
+from __future__ import annotations
+
+import libcst as cst
+
+from leakscan.analyses.exprs import is_literal
+from leakscan.analyses.index import ModuleIndex
+from leakscan.findings import Level
+from leakscan.rule import FileContext, Invalid, Rule, Valid
+
+_STATIC_ATTRIBUTES = frozenset({"__name__", "__qualname__", "__module__"})
+_STATIC_NAMES = frozenset({"__name__", "__qualname__", "__module__", "__package__", "__spec__"})
+
+
+class DynamicLogger(Rule):
+    """
+    ## What it does
+    Flags `logging.getLogger(name)` called at run time with a name built from per-call
+    data: an f-string with a request or user id, a concatenation with a variable.
+
+    ## Why is this bad?
+    The logging module keeps every logger it ever created in a global registry
+    (`logging.Logger.manager.loggerDict`) and never frees one. A logger named per request,
+    per user or per message adds an entry for each new name, for the life of the process.
+
+    Names from the code itself are fine: `__name__`, `__name__ + ".access"`, a class name
+    (`type(self).__name__`), string constants.
+
+    ## Example
+    ```python
+    def handle(request):
+        log = logging.getLogger(f"request.{request.id}")
+        log.info("handling")
+    ```
+
+    ## Use instead
+    ```python
+    log = logging.getLogger(__name__)
+
+    def handle(request):
+        log.info("handling", extra={"request_id": request.id})
+    ```
+    or a `logging.LoggerAdapter` that adds the id to each record.
+
+    ## References
+    - [`logging.getLogger`](https://docs.python.org/3/library/logging.html#logging.getLogger)
+    - [`logging.LoggerAdapter`](https://docs.python.org/3/library/logging.html#loggeradapter-objects)
+    """
+
+    id = "LK502"
+    name = "dynamic-logger"
+    family = "containers"
+    severity = Level.MEDIUM
+    message = "logger name built from per-call data; loggers are never freed"
+
+    VALID = [
+        Valid(
+            """
+            import logging
+
+            log = logging.getLogger(__name__)
+            access = logging.getLogger(__name__ + ".access")
+
+            class Worker:
+                def __init__(self):
+                    self.log = logging.getLogger(type(self).__name__)
+
+                def audit(self):
+                    return logging.getLogger(f"{__name__}.audit")
+            """
+        ),
+    ]
+    INVALID = [
+        Invalid(
+            """
+            import logging
+
+            def handle(request):
+                log = logging.getLogger(f"request.{request.id}")
+                log.info("handling")
+            """,
+            line=4,
+        ),
+        Invalid(
+            """
+            from logging import getLogger
+
+            class Bot:
+                def on_message(self, message):
+                    getLogger("user." + str(message.author_id)).info(message.text)
+            """,
+            line=5,
+        ),
+    ]
+
+    def check(self, ctx: FileContext) -> None:
+        index = ctx.index
+        for call in index.calls:
+            if index.qualified_name(call.func) != "logging.getLogger":
+                continue
+            scope = index.scope(call).function_scope()
+            symbol = scope.qualname or "<module>"
+            argument = call.args[0].value if call.args else None
+            if argument is None or _static(argument, index):
+                ctx.safe(self, call, symbol=symbol, kind="getLogger()", verdict="static-name",
+                         detail="the name comes from the code, not from data")
+                continue
+            if scope.kind == "module":
+                ctx.safe(self, call, symbol=symbol, kind="getLogger()", verdict="at-import",
+                         detail="created once, at import time")
+                continue
+            ctx.report(
+                self,
+                call,
+                symbol=symbol,
+                message=f"getLogger() in {symbol}() builds its name from run-time data; "
+                "each new name stays in logging's registry forever",
+                confidence=Level.HIGH if _uses_parameters(argument, scope.params) else Level.MEDIUM,
+                suggestion="use one module logger and put the varying part in the message or `extra`",
+                kind="getLogger()",
+            )
+
+
+def _static(expr: cst.BaseExpression, index: ModuleIndex, depth: int = 0) -> bool:
+    """Built only from constants, module names and class names."""
+    if depth > 8:
+        return False
+    if is_literal(expr):
+        return True
+    if isinstance(expr, cst.Name):
+        if expr.value in _STATIC_NAMES:
+            return True
+        return expr.value in index.root.bindings and index.scope(expr).resolves_to_module(expr.value) and (
+            _module_constant(expr.value, index, depth + 1)
+        )
+    if isinstance(expr, cst.Attribute):
+        return expr.attr.value in _STATIC_ATTRIBUTES
+    if isinstance(expr, cst.BinaryOperation):
+        return _static(expr.left, index, depth + 1) and _static(expr.right, index, depth + 1)
+    if isinstance(expr, cst.FormattedString):
+        return all(
+            _static(part.expression, index, depth + 1)
+            for part in expr.parts
+            if isinstance(part, cst.FormattedStringExpression)
+        )
+    if isinstance(expr, cst.Call) and isinstance(expr.func, cst.Attribute) and expr.func.attr.value in (
+        "format", "join"
+    ):
+        return _static(expr.func.value, index, depth + 1) and all(
+            _static(a.value, index, depth + 1) for a in expr.args
+        )
+    return False
+
+
+def _module_constant(name: str, index: ModuleIndex, depth: int) -> bool:
+    for assign in index.assigns:
+        if isinstance(assign, cst.Assign) and index.scope_of[assign].kind == "module":
+            for target in assign.targets:
+                if isinstance(target.target, cst.Name) and target.target.value == name:
+                    return _static(assign.value, index, depth)
+    return False
+
+
+def _uses_parameters(expr: cst.BaseExpression, params: list[str]) -> bool:
+    wanted = set(params) - {"self", "cls"}
+    found: list[str] = []
+
+    class _Names(cst.CSTVisitor):
+        def visit_Name(self, node: cst.Name) -> None:
+            found.append(node.value)
+
+    expr.visit(_Names())
+    return bool(wanted & set(found)) or any(name in ("self", "cls") for name in found)

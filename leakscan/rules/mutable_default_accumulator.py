@@ -1,0 +1,147 @@
+"""LK501 mutable-default-accumulator."""
+
+from __future__ import annotations
+
+import libcst as cst
+
+from leakscan.analyses.containers import GROW_METHODS, constructor_of
+from leakscan.analyses.index import ModuleIndex, Scope
+from leakscan.findings import Level
+from leakscan.rule import FileContext, Invalid, Rule, Valid
+
+
+class MutableDefaultAccumulator(Rule):
+    """
+    ## What it does
+    Flags a mutable default argument (`[]`, `{}`, `set()`, ...) that the function grows:
+    `seen.append(x)`, `cache[k] = v`, `items += [x]`.
+
+    ## Why is this bad?
+    A default value is created once, when the `def` runs, and shared by every call that
+    does not pass the argument. Whatever the function adds stays there: the default
+    becomes a hidden module-level container that grows with every call, for the life of
+    the process (and leaks data between callers).
+
+    A default that is only read, or rebound before it is changed (`items = items + [x]`,
+    `items = list(items)`), is fine.
+
+    ## Example
+    ```python
+    def remember(event, seen=[]):
+        seen.append(event)
+        return len(seen)
+    ```
+
+    ## Use instead
+    ```python
+    def remember(event, seen=None):
+        if seen is None:
+            seen = []
+        seen.append(event)
+        return len(seen)
+    ```
+
+    ## References
+    - [Python FAQ: why are default values shared between objects?](https://docs.python.org/3/faq/programming.html#why-are-default-values-shared-between-objects)
+    """
+
+    id = "LK501"
+    name = "mutable-default-accumulator"
+    family = "containers"
+    severity = Level.MEDIUM
+    message = "mutable default argument grows across calls"
+
+    VALID = [
+        Valid(
+            """
+            def render(rows, columns=[]):
+                return [[row.get(c) for c in columns] for row in rows]
+
+            def extend(chain, extra=[]):
+                extra = extra + [chain]
+                return extra
+
+            def collect(item, bucket=None):
+                if bucket is None:
+                    bucket = []
+                bucket.append(item)
+                return bucket
+            """
+        ),
+    ]
+    INVALID = [
+        Invalid(
+            """
+            def remember(event, seen=[]):
+                seen.append(event)
+                return len(seen)
+            """,
+            line=1,
+        ),
+        Invalid(
+            """
+            def cached(key, compute, _memo={}):
+                if key not in _memo:
+                    _memo[key] = compute(key)
+                return _memo[key]
+            """,
+            line=1,
+        ),
+    ]
+
+    def check(self, ctx: FileContext) -> None:
+        index = ctx.index
+        for scope in index.scopes:
+            if scope.kind != "function":
+                continue
+            node = scope.node
+            assert isinstance(node, cst.FunctionDef)
+            params = node.params
+            for param in (*params.posonly_params, *params.params, *params.kwonly_params):
+                if param.default is None:
+                    continue
+                built = constructor_of(param.default, index)
+                if built is None:
+                    continue
+                name = param.name.value
+                symbol = f"{scope.qualname}({name}=...)"
+                growth, rebound = _uses(index, scope, name, keyed=built[1] == "mapping")
+                if rebound or not growth:
+                    why = "rebound before it is changed" if rebound else "only read"
+                    ctx.safe(self, param.default, symbol=symbol, kind=f"{built[0]} default",
+                             verdict="rebound" if rebound else "never-grows", detail=why)
+                    continue
+                ctx.report(
+                    self,
+                    param.default,
+                    symbol=symbol,
+                    message=f"default `{name}` of {scope.qualname}() is created once and grows on every call",
+                    confidence=Level.HIGH,
+                    suggestion=f"default to None and create the {built[0]} inside the function",
+                    related=[(site, "grows here") for site in growth[:3]],
+                    kind=f"{built[0]} default",
+                )
+
+
+def _uses(index: ModuleIndex, scope: Scope, name: str, *, keyed: bool) -> tuple[list[cst.CSTNode], bool]:
+    growth: list[cst.CSTNode] = []
+    for use in index.names.get(name, ()):
+        if index.scope(use).function_scope() is not scope:
+            continue
+        parent = index.parent(use)
+        if isinstance(parent, cst.AssignTarget) and parent.target is use:
+            return growth, True
+        if isinstance(parent, cst.AugAssign) and parent.target is use:
+            if isinstance(parent.operator, (cst.AddAssign, cst.BitOrAssign)):
+                growth.append(parent)
+            continue
+        if isinstance(parent, cst.Attribute) and parent.value is use and parent.attr.value in GROW_METHODS:
+            call = index.parent(parent)
+            if isinstance(call, cst.Call) and call.func is parent:
+                growth.append(call)
+            continue
+        if keyed and isinstance(parent, cst.Subscript) and parent.value is use:
+            holder = index.parent(parent)
+            if isinstance(holder, cst.AssignTarget) and holder.target is parent:
+                growth.append(parent)
+    return growth, False

@@ -1,0 +1,128 @@
+"""LK201 unbounded-memoization."""
+
+from __future__ import annotations
+
+from leakscan.analyses.memo import MemoAnalysis
+from leakscan.findings import Level
+from leakscan.rule import FileContext, Invalid, Rule, Valid
+
+
+class UnboundedMemoization(Rule):
+    """
+    ## What it does
+    Flags `functools.cache` and `functools.lru_cache(maxsize=None)` on a function that
+    takes arguments.
+
+    ## Why is this bad?
+    An unbounded memoization cache keeps one entry per distinct argument tuple for the
+    life of the process. Keyed by request data (tokens, URLs, user ids, timestamps) it
+    grows with traffic and never shrinks. On a function without arguments the cache
+    holds a single value and is fine.
+
+    Instance methods are reported by LK202 (method-cache-retains-self) instead.
+
+    ## Example
+    ```python
+    @functools.cache
+    def verify(token: str) -> Claims:
+        ...
+    ```
+
+    ## Use instead
+    ```python
+    @functools.lru_cache(maxsize=1024)
+    def verify(token: str) -> Claims:
+        ...
+    ```
+
+    ## Fix safety
+    Bounding the cache changes only how often the function is recomputed, not its results,
+    as long as the function is pure.
+
+    ## References
+    - [`functools.lru_cache`](https://docs.python.org/3/library/functools.html#functools.lru_cache)
+    """
+
+    id = "LK201"
+    name = "unbounded-memoization"
+    family = "containers"
+    severity = Level.HIGH
+    message = "unbounded memoization cache on a function with arguments"
+
+    VALID = [
+        Valid(
+            """
+            import functools
+
+            @functools.cache
+            def settings():
+                return load()
+
+            @functools.lru_cache(maxsize=256)
+            def lookup(key):
+                return fetch(key)
+
+            @functools.lru_cache
+            def parse(text):
+                return text.split()
+            """
+        ),
+    ]
+    INVALID = [
+        Invalid(
+            """
+            import functools
+
+            @functools.cache
+            def verify(token):
+                return decode(token)
+            """,
+            line=3,
+        ),
+        Invalid(
+            """
+            from functools import lru_cache as memo
+
+            @memo(maxsize=None)
+            def price(symbol, day):
+                return fetch(symbol, day)
+            """,
+            line=3,
+        ),
+        Invalid(
+            """
+            import functools
+
+            class Geo:
+                @staticmethod
+                @functools.lru_cache(None)
+                def locate(ip):
+                    return query(ip)
+            """,
+            line=5,
+        ),
+    ]
+
+    def check(self, ctx: FileContext) -> None:
+        for memo in ctx.analysis(MemoAnalysis).memos:
+            if memo.is_instance_method:
+                continue
+            symbol = memo.function.qualname
+            kind = f"@{memo.kind}"
+            if not memo.unbounded:
+                ctx.safe(self, memo.decorator.decorator, symbol=symbol, kind=kind, verdict="bounded-lru-cache",
+                         detail="lru_cache with a maxsize")
+            elif memo.arguments == 0:
+                ctx.safe(self, memo.decorator.decorator, symbol=symbol, kind=kind, verdict="no-arguments",
+                         detail="the function takes no arguments: one cached value")
+            else:
+                nested = memo.function.parent is not None and memo.function.parent.kind == "function"
+                ctx.report(
+                    self,
+                    memo.decorator.decorator,
+                    symbol=symbol,
+                    message=f"`@{memo.kind}` on {symbol}() keeps every distinct argument tuple forever",
+                    confidence=Level.LOW if nested else Level.HIGH,
+                    suggestion="use functools.lru_cache(maxsize=N)",
+                    kind=kind,
+                )
