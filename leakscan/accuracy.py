@@ -72,7 +72,9 @@ def evaluate(folder: Path, min_confidence: Level = Level.MEDIUM) -> dict[str, Sc
             else:
                 scores[finding.rule].fp += 1
                 why = label[1] if label else "unlabeled line"
-                scores[finding.rule].false_alarms.append(f"{path.name}:{finding.line} ({why}): {finding.message}")
+                scores[finding.rule].false_alarms.append(
+                    f"{path.name}:{finding.line} ({why}): {finding.message}"
+                )
     for (name, line, family), (label, why) in sorted(labels.items()):
         if label == "leak" and (name, line, family) not in reported:
             scores[family].fn += 1
@@ -81,7 +83,9 @@ def evaluate(folder: Path, min_confidence: Level = Level.MEDIUM) -> dict[str, Sc
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("folder", nargs="?", type=Path, default=DEFAULT_FOLDER)
     parser.add_argument("--min-confidence", default="medium", choices=[level.value for level in Level])
     parser.add_argument("--verbose", "-v", action="store_true", help="list every miss and false alarm")

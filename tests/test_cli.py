@@ -181,7 +181,17 @@ def test_list_rules_and_explain() -> None:
     code, out, _ = run("--list-rules")
     assert code == 0
     assert [line.split()[0] for line in out.splitlines()] == [
-        "LK101", "LK102", "LK103", "LK201", "LK202", "LK301", "LK302", "LK401", "LK402", "LK501", "LK502",
+        "LK101",
+        "LK102",
+        "LK103",
+        "LK201",
+        "LK202",
+        "LK301",
+        "LK302",
+        "LK401",
+        "LK402",
+        "LK501",
+        "LK502",
     ]
     code, out, _ = run("--explain", "LK101")
     assert code == 0 and "## Why is this bad?" in out

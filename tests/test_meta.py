@@ -37,7 +37,17 @@ def test_ids_and_names_unique() -> None:
 def test_core_catalogue_present() -> None:
     # The catalogue of the product contract: every id present, none extra in the built-in pack.
     assert {r.id for r in RULES} == {
-        "LK101", "LK102", "LK103", "LK201", "LK202", "LK301", "LK302", "LK401", "LK402", "LK501", "LK502"
+        "LK101",
+        "LK102",
+        "LK103",
+        "LK201",
+        "LK202",
+        "LK301",
+        "LK302",
+        "LK401",
+        "LK402",
+        "LK501",
+        "LK502",
     }
 
 

@@ -326,7 +326,9 @@ class ContainerAnalysis:
             if scope.function_scope() is not function or function.kind == "module":
                 continue
             built = constructor_of(assign.value, self.index)
-            targets = [t.target for t in assign.targets] if isinstance(assign, cst.Assign) else [assign.target]
+            targets = (
+                [t.target for t in assign.targets] if isinstance(assign, cst.Assign) else [assign.target]
+            )
             for target in targets:
                 if built is None or not isinstance(target, cst.Name) or target.value in found:
                     continue
@@ -335,8 +337,16 @@ class ContainerAnalysis:
                 kind, family, bounded = built
                 name = target.value
                 found[name] = Container(
-                    f"{function.qualname}.{name}", name, "local", kind, family, target, assign.value,
-                    scope, None, bounded,
+                    f"{function.qualname}.{name}",
+                    name,
+                    "local",
+                    kind,
+                    family,
+                    target,
+                    assign.value,
+                    scope,
+                    None,
+                    bounded,
                 )
         for container in found.values():
             self._classify_sites(container)
@@ -639,7 +649,9 @@ class ContainerAnalysis:
                 if parent.attr.value in GROW_METHODS:
                     # The value under a literal key still grows: not bounded by the key.
                     self._add(c, call, "grow", f"[key].{parent.attr.value}()")
-                elif parent.attr.value in SHRINK_METHODS:
+                elif parent.attr.value in SHRINK_METHODS and c.kind not in _AUTO_INSERT:
+                    # Shrinking a value bounds the values; with auto-insertion (defaultdict,
+                    # Counter) the keys still accumulate unless a key is removed.
                     self._add(c, call, "shrink", f"[key].{parent.attr.value}()")
             return
         if isinstance(parent, cst.Subscript) and parent.value is item:
@@ -687,7 +699,30 @@ class ContainerAnalysis:
             return len(bound) == 1 and (
                 is_literal(bound[0].value) or (self._constant(bound[0].value) and bound[0].value is not expr)
             )
+        if isinstance(expr, cst.Attribute) and isinstance(expr.value, cst.Name):
+            return self._fixed_attribute(expr)
         return False
+
+    def _fixed_attribute(self, expr: cst.Attribute) -> bool:
+        """``self.paths`` set only while the object is built and never grown: a fixed set."""
+        method = self.index.scope(expr).function_scope()
+        owner = method.class_scope
+        if owner is None or not isinstance(expr.value, cst.Name) or expr.value.value != method.self_name:
+            return False
+        assigned = False
+        for ref in self.index.attributes.get(expr.attr.value, ()):
+            parent = self.index.parent(ref)
+            if isinstance(parent, cst.AssignTarget) and parent.target is ref:
+                if self.index.scope(ref).function_scope().name not in INIT_METHODS:
+                    return False
+                assigned = True
+            elif (
+                isinstance(parent, cst.Attribute)
+                and parent.value is ref
+                and parent.attr.value in GROW_METHODS
+            ):
+                return False
+        return assigned
 
     def _constant_arguments(self, function: Scope, param: str) -> bool:
         position = function.params.index(param)

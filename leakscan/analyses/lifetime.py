@@ -216,6 +216,12 @@ def long_lived_class(index: ModuleIndex, owner: Scope, endless: set[Scope] | Non
 
 
 def module_singleton(index: ModuleIndex, class_name: str) -> bool:
+    """One instance for the process: built at module level, or by a cached factory."""
+    for call in index.calls:
+        if isinstance(call.func, cst.Name) and call.func.value == class_name:
+            factory = index.scope(call).function_scope()
+            if factory.kind == "function" and factory.has_decorator("cache", "lru_cache"):
+                return True
     for assign in index.assigns:
         value = assign.value
         if (

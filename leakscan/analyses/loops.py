@@ -69,7 +69,8 @@ class LoopAnalysis:
             elif isinstance(child, cst.Return):
                 loop.exits.append((child, "return"))
             elif isinstance(child, cst.Raise):
-                loop.exits.append((child, "raise"))
+                if not self._caught_inside(child, loop.node):
+                    loop.exits.append((child, "raise"))
             elif isinstance(child, (cst.Yield,)):
                 loop.yields = True
             elif isinstance(child, cst.Await):
@@ -91,6 +92,24 @@ class LoopAnalysis:
     def _scan_header(self, loop: Loop, node: cst.For | cst.While) -> None:
         header = node.iter if isinstance(node, cst.For) else node.test
         self._scan(loop, header, 0)
+
+    def _caught_inside(self, raise_: cst.Raise, loop: cst.CSTNode) -> bool:
+        """``raise X`` inside a ``try`` of the same loop that catches X does not end the loop."""
+        raised = raise_.exc
+        if isinstance(raised, cst.Call):
+            raised = raised.func
+        name = raised.attr.value if isinstance(raised, cst.Attribute) else getattr(raised, "value", None)
+        child: cst.CSTNode = raise_
+        for ancestor in self.index.ancestors(raise_):
+            if ancestor is loop:
+                return False
+            if isinstance(ancestor, cst.Try) and child is ancestor.body:
+                for handler in ancestor.handlers:
+                    caught = _handler_names(handler)
+                    if caught is None or (name is not None and (name in caught or caught & _CATCH_ALL)):
+                        return True
+            child = ancestor
+        return False
 
     def _enclosing_handler(self, node: cst.CSTNode) -> str | None:
         """The exception an enclosing ``try`` of the same function catches, if any."""
@@ -115,3 +134,17 @@ def _catches_interrupt(handler: cst.ExceptHandler) -> bool:
         if text in ("KeyboardInterrupt", "BaseException", "SystemExit"):
             return True
     return False
+
+
+_CATCH_ALL = frozenset({"Exception", "BaseException"})
+
+
+def _handler_names(handler: cst.ExceptHandler) -> set[str] | None:
+    """The names an ``except`` clause catches; None for a bare ``except:``."""
+    kind = handler.type
+    if kind is None:
+        return None
+    items = [el.value for el in kind.elements] if isinstance(kind, cst.Tuple) else [kind]
+    return {
+        item.attr.value if isinstance(item, cst.Attribute) else getattr(item, "value", "") for item in items
+    }

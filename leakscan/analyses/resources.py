@@ -33,17 +33,49 @@ FILE_OPENERS = frozenset(
     }
 )
 RESOURCE_OPENERS = frozenset(
-    {"socket.socket", "socket.create_connection", "socket.create_server", "socket.socketpair",
-     "socket.fromfd", "subprocess.Popen", "sqlite3.connect", "zipfile.ZipFile", "tarfile.open",
-     "tarfile.TarFile", "urllib.request.urlopen", "tempfile.NamedTemporaryFile",
-     "tempfile.TemporaryFile", "tempfile.SpooledTemporaryFile", "tempfile.TemporaryDirectory",
-     "mmap.mmap", "selectors.DefaultSelector", "multiprocessing.Pool", "telnetlib.Telnet",
-     "ftplib.FTP", "smtplib.SMTP", "smtplib.SMTP_SSL", "http.client.HTTPConnection",
-     "http.client.HTTPSConnection", "shelve.open", "dbm.open"}
+    {
+        "socket.socket",
+        "socket.create_connection",
+        "socket.create_server",
+        "socket.socketpair",
+        "socket.fromfd",
+        "subprocess.Popen",
+        "sqlite3.connect",
+        "zipfile.ZipFile",
+        "tarfile.open",
+        "tarfile.TarFile",
+        "urllib.request.urlopen",
+        "tempfile.NamedTemporaryFile",
+        "tempfile.TemporaryFile",
+        "tempfile.SpooledTemporaryFile",
+        "tempfile.TemporaryDirectory",
+        "mmap.mmap",
+        "selectors.DefaultSelector",
+        "multiprocessing.Pool",
+        "telnetlib.Telnet",
+        "ftplib.FTP",
+        "smtplib.SMTP",
+        "smtplib.SMTP_SSL",
+        "http.client.HTTPConnection",
+        "http.client.HTTPSConnection",
+        "shelve.open",
+        "dbm.open",
+    }
 )
 _CLOSERS = frozenset(
-    {"close", "__exit__", "detach", "shutdown", "terminate", "kill", "release", "wait", "communicate",
-     "cleanup", "quit"}
+    {
+        "close",
+        "__exit__",
+        "detach",
+        "shutdown",
+        "terminate",
+        "kill",
+        "release",
+        "wait",
+        "communicate",
+        "cleanup",
+        "quit",
+    }
 )
 _STORING_METHODS = frozenset(
     {

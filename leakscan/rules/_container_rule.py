@@ -69,7 +69,9 @@ class ContainerRule(Rule):
             message += f"; it is also {verdict.escapes[0].how}, which may bound it"
         if why:
             message += f" ({why})"
-        related: list[tuple[cst.CSTNode, str]] = [(s.node, f"grows here ({s.how})") for s in verdict.growth[:5]]
+        related: list[tuple[cst.CSTNode, str]] = [
+            (s.node, f"grows here ({s.how})") for s in verdict.growth[:5]
+        ]
         if verdict.warn_only is not None:
             message += "; its size check does not stop the growth"
             related.append((verdict.warn_only.node, "size check whose branch bounds nothing"))
@@ -89,8 +91,8 @@ class ContainerRule(Rule):
 
 def confidence_for(ctx: FileContext, container: Container, growth: tuple[Site, ...]) -> tuple[Level, str]:
     """How sure we are: registries hold configuration; plain objects may be short-lived."""
-    if container.kind in _QUEUE_KINDS:
-        return Level.LOW, "a queue is usually consumed elsewhere"
+    if container.kind in _QUEUE_KINDS and not container.name.startswith("_"):
+        return Level.LOW, "a public queue is usually consumed elsewhere"
     if all(registration_scope(s.scope) or stores_callable(s.value) for s in growth):
         return Level.LOW, "filled by a registration API, so it grows with the program, not its input"
     if all(program_bounded_key(s.key) for s in growth):

@@ -103,12 +103,24 @@ class DynamicLogger(Rule):
             symbol = scope.qualname or "<module>"
             argument = call.args[0].value if call.args else None
             if argument is None or _static(argument, index):
-                ctx.safe(self, call, symbol=symbol, kind="getLogger()", verdict="static-name",
-                         detail="the name comes from the code, not from data")
+                ctx.safe(
+                    self,
+                    call,
+                    symbol=symbol,
+                    kind="getLogger()",
+                    verdict="static-name",
+                    detail="the name comes from the code, not from data",
+                )
                 continue
             if scope.kind == "module":
-                ctx.safe(self, call, symbol=symbol, kind="getLogger()", verdict="at-import",
-                         detail="created once, at import time")
+                ctx.safe(
+                    self,
+                    call,
+                    symbol=symbol,
+                    kind="getLogger()",
+                    verdict="at-import",
+                    detail="created once, at import time",
+                )
                 continue
             ctx.report(
                 self,
@@ -131,8 +143,10 @@ def _static(expr: cst.BaseExpression, index: ModuleIndex, depth: int = 0) -> boo
     if isinstance(expr, cst.Name):
         if expr.value in _STATIC_NAMES:
             return True
-        return expr.value in index.root.bindings and index.scope(expr).resolves_to_module(expr.value) and (
-            _module_constant(expr.value, index, depth + 1)
+        return (
+            expr.value in index.root.bindings
+            and index.scope(expr).resolves_to_module(expr.value)
+            and (_module_constant(expr.value, index, depth + 1))
         )
     if isinstance(expr, cst.Attribute):
         return expr.attr.value in _STATIC_ATTRIBUTES
@@ -144,8 +158,10 @@ def _static(expr: cst.BaseExpression, index: ModuleIndex, depth: int = 0) -> boo
             for part in expr.parts
             if isinstance(part, cst.FormattedStringExpression)
         )
-    if isinstance(expr, cst.Call) and isinstance(expr.func, cst.Attribute) and expr.func.attr.value in (
-        "format", "join"
+    if (
+        isinstance(expr, cst.Call)
+        and isinstance(expr.func, cst.Attribute)
+        and expr.func.attr.value in ("format", "join")
     ):
         return _static(expr.func.value, index, depth + 1) and all(
             _static(a.value, index, depth + 1) for a in expr.args

@@ -167,8 +167,23 @@ class EndlessLoop(Rule):
             confidence = Level.LOW
             note = "; it looks like the program's main loop, which ends with the process"
         elif function.is_async and loop.awaits:
-            confidence = Level.LOW
-            note = "; it awaits, so cancelling its task ends it"
+            task = _task_fate(ctx, function.name)
+            if task == "cancelled":
+                ctx.safe(
+                    self,
+                    loop.node,
+                    symbol=where,
+                    kind=kind,
+                    verdict="task-cancelled",
+                    detail="async loop whose task is kept and cancelled",
+                )
+                return
+            if task == "unknown":
+                confidence = Level.LOW
+                note = "; it awaits, so cancelling its task would end it"
+            else:
+                confidence = Level.MEDIUM
+                note = "; its task is started but never cancelled"
         elif function.name == "run" or function.class_scope is not None:
             confidence = Level.HIGH
         if loop.catches_interrupt:
@@ -199,4 +214,59 @@ def _under_main_guard(ctx: FileContext, loop: Loop) -> bool:
             test = ctx.module.code_for_node(ancestor.test)
             if "__name__" in test and "__main__" in test:
                 return True
+    return False
+
+
+_SPAWNERS = frozenset({"create_task", "ensure_future", "run_coroutine_threadsafe", "start_soon"})
+
+
+def _task_fate(ctx: FileContext, coroutine: str) -> str:
+    """How the task running ``coroutine`` ends: "cancelled", "never-cancelled" or "unknown"."""
+    index = ctx.index
+    spawned: list[cst.Call] = []
+    for call in index.calls:
+        func = call.func
+        name = func.attr.value if isinstance(func, cst.Attribute) else getattr(func, "value", "")
+        if name not in _SPAWNERS or not call.args:
+            continue
+        inner = call.args[0].value
+        if isinstance(inner, cst.Call):
+            target = inner.func
+            called = target.attr.value if isinstance(target, cst.Attribute) else getattr(target, "value", "")
+            if called == coroutine:
+                spawned.append(call)
+    if not spawned:
+        return "unknown"
+    cancelled = {
+        ctx.module.code_for_node(call.func.value)
+        for call in index.calls
+        if isinstance(call.func, cst.Attribute) and call.func.attr.value == "cancel"
+    }
+    for call in spawned:
+        holder = index.parent(call)
+        if isinstance(holder, cst.Assign):
+            names = {ctx.module.code_for_node(t.target) for t in holder.targets}
+            if names & cancelled:
+                return "cancelled"
+            # Tasks kept in a collection and cancelled in a loop: ``for t in self._tasks: t.cancel()``.
+            if any(c not in names for c in cancelled) and _cancels_all(ctx):
+                return "cancelled"
+        elif isinstance(holder, cst.Arg) and _cancels_all(ctx):
+            return "cancelled"
+    return "never-cancelled"
+
+
+def _cancels_all(ctx: FileContext) -> bool:
+    """``for task in tasks: task.cancel()`` somewhere in the module."""
+    for call in ctx.index.calls:
+        func = call.func
+        if (
+            isinstance(func, cst.Attribute)
+            and func.attr.value == "cancel"
+            and isinstance(func.value, cst.Name)
+        ):
+            for ancestor in ctx.index.ancestors(call):
+                if isinstance(ancestor, cst.For) and isinstance(ancestor.target, cst.Name):
+                    if ancestor.target.value == func.value.value:
+                        return True
     return False

@@ -129,13 +129,25 @@ class GrowthInEndlessLoop(Rule):
         symbol = container.symbol
         kind = f"{container.kind} in an endless loop"
         if _within(index, container.target, loop.node):
-            ctx.safe(self, container.target, symbol=symbol, kind=kind, verdict="recreated-each-pass",
-                     detail="re-created on every pass of the loop")
+            ctx.safe(
+                self,
+                container.target,
+                symbol=symbol,
+                kind=kind,
+                verdict="recreated-each-pass",
+                detail="re-created on every pass of the loop",
+            )
             return
         shrink = next((s for s in inside if s.kind in ("shrink", "reset")), None)
         if shrink is not None:
-            ctx.safe(self, container.target, symbol=symbol, kind=kind, verdict="emptied-in-loop",
-                     detail=f"emptied inside the loop ({shrink.how})")
+            ctx.safe(
+                self,
+                container.target,
+                symbol=symbol,
+                kind=kind,
+                verdict="emptied-in-loop",
+                detail=f"emptied inside the loop ({shrink.how})",
+            )
             return
         where = loop.where
         ctx.report(
@@ -146,7 +158,8 @@ class GrowthInEndlessLoop(Rule):
             f"{where} and is never emptied",
             confidence=Level.HIGH,
             suggestion="re-create or clear it on each pass, or bound it (deque(maxlen=N))",
-            related=[(loop.node, "the endless loop")] + [(s.node, f"grows here ({s.how})") for s in growth[:3]],
+            related=[(loop.node, "the endless loop")]
+            + [(s.node, f"grows here ({s.how})") for s in growth[:3]],
             kind=kind,
         )
 

@@ -108,8 +108,14 @@ class MutableDefaultAccumulator(Rule):
                 growth, rebound = _uses(index, scope, name, keyed=built[1] == "mapping")
                 if rebound or not growth:
                     why = "rebound before it is changed" if rebound else "only read"
-                    ctx.safe(self, param.default, symbol=symbol, kind=f"{built[0]} default",
-                             verdict="rebound" if rebound else "never-grows", detail=why)
+                    ctx.safe(
+                        self,
+                        param.default,
+                        symbol=symbol,
+                        kind=f"{built[0]} default",
+                        verdict="rebound" if rebound else "never-grows",
+                        detail=why,
+                    )
                     continue
                 ctx.report(
                     self,

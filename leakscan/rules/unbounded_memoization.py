@@ -110,11 +110,23 @@ class UnboundedMemoization(Rule):
             symbol = memo.function.qualname
             kind = f"@{memo.kind}"
             if not memo.unbounded:
-                ctx.safe(self, memo.decorator.decorator, symbol=symbol, kind=kind, verdict="bounded-lru-cache",
-                         detail="lru_cache with a maxsize")
+                ctx.safe(
+                    self,
+                    memo.decorator.decorator,
+                    symbol=symbol,
+                    kind=kind,
+                    verdict="bounded-lru-cache",
+                    detail="lru_cache with a maxsize",
+                )
             elif memo.arguments == 0:
-                ctx.safe(self, memo.decorator.decorator, symbol=symbol, kind=kind, verdict="no-arguments",
-                         detail="the function takes no arguments: one cached value")
+                ctx.safe(
+                    self,
+                    memo.decorator.decorator,
+                    symbol=symbol,
+                    kind=kind,
+                    verdict="no-arguments",
+                    detail="the function takes no arguments: one cached value",
+                )
             else:
                 nested = memo.function.parent is not None and memo.function.parent.kind == "function"
                 ctx.report(

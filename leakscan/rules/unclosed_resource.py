@@ -104,11 +104,21 @@ class UnclosedResource(Rule):
             kind = resource.opener.rsplit(".", 1)[-1] + "()"
             symbol = resource.scope.function_scope().qualname or "<module>"
             if resource.owner is not None:
-                ctx.safe(self, resource.call, symbol=symbol, kind=kind,
-                         verdict=_SLUGS.get(resource.owner, resource.owner), detail=resource.detail)
+                ctx.safe(
+                    self,
+                    resource.call,
+                    symbol=symbol,
+                    kind=kind,
+                    verdict=_SLUGS.get(resource.owner, resource.owner),
+                    detail=resource.detail,
+                )
                 continue
             ctx.report(
-                self, resource.call, symbol=symbol, message=resource.detail,
+                self,
+                resource.call,
+                symbol=symbol,
+                message=resource.detail,
                 confidence=Level(resource.leak_confidence),
-                suggestion="create it in a `with` block (contextlib.closing() where needed)", kind=kind,
+                suggestion="create it in a `with` block (contextlib.closing() where needed)",
+                kind=kind,
             )
