@@ -75,8 +75,8 @@ def evaluate(folder: Path, min_confidence: Level = Level.MEDIUM) -> dict[str, Sc
                 scores[finding.rule].false_alarms.append(
                     f"{path.name}:{finding.line} ({why}): {finding.message}"
                 )
-    for (name, line, family), (label, why) in sorted(labels.items()):
-        if label == "leak" and (name, line, family) not in reported:
+    for (name, line, family), (verdict, why) in sorted(labels.items()):
+        if verdict == "leak" and (name, line, family) not in reported:
             scores[family].fn += 1
             scores[family].misses.append(f"{name}:{line} ({why})")
     return dict(sorted(scores.items()))

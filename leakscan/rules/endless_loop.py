@@ -266,7 +266,10 @@ def _cancels_all(ctx: FileContext) -> bool:
             and isinstance(func.value, cst.Name)
         ):
             for ancestor in ctx.index.ancestors(call):
-                if isinstance(ancestor, cst.For) and isinstance(ancestor.target, cst.Name):
-                    if ancestor.target.value == func.value.value:
-                        return True
+                if (
+                    isinstance(ancestor, cst.For)
+                    and isinstance(ancestor.target, cst.Name)
+                    and ancestor.target.value == func.value.value
+                ):
+                    return True
     return False

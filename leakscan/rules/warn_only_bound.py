@@ -116,7 +116,7 @@ class WarnOnlyBound(ContainerRule):
                 message=message,
                 confidence=confidence,
                 severity=severity_for(ctx, container),
-                suggestion="evict or refuse in the branch (pop the oldest, or return), or use a deque(maxlen=N)",
+                suggestion="evict or refuse in the branch (pop the oldest, or return), or a deque(maxlen=N)",
                 related=[(check.node, "size check that bounds nothing")]
                 + [(s.node, f"grows here ({s.how})") for s in verdict.growth[:4]],
                 kind=f"{container.kind} ({LIFETIME_WORDS[container.lifetime]})",
