@@ -1,0 +1,440 @@
+"""Where a container is touched, and how: growth, shrink, reset, escape or a size check.
+
+Every reference to a container is classified by what surrounds it (``x.append(v)``,
+``x[k] = v``, ``del x[k]``, ``len(x)`` in an ``if``, ``return x``, ...), following local
+aliases (``cache = self.cache``) and literals that hold it.  Growth sites also record
+what they add and whether a size check guards them.
+"""
+
+from __future__ import annotations
+
+import re
+
+import libcst as cst
+
+from leakscan.analyses.container_model import (
+    AUTO_INSERT,
+    GROW_AUGOPS,
+    GROW_METHODS,
+    GROWERS,
+    QUEUE_SHRINK,
+    QUEUES,
+    READER_METHODS,
+    READERS,
+    SHRINK_AUGOPS,
+    SHRINK_METHODS,
+    SHRINKERS,
+    Container,
+    Site,
+    SiteKind,
+)
+from leakscan.analyses.exprs import dotted, is_literal, is_slice, subscript_key
+from leakscan.analyses.index import ModuleIndex, Scope
+from leakscan.analyses.phases import INIT_METHODS, Phases
+
+
+class SiteClassifier:
+    def __init__(self, index: ModuleIndex, phases: Phases) -> None:
+        self.index = index
+        self.phases = phases
+
+    def classify(self, container: Container, refs: list[cst.BaseExpression]) -> None:
+        """Record a site for every reference ``refs`` makes to ``container``."""
+        for ref in refs:
+            if ref is container.target:
+                continue
+            self._classify(container, ref, depth=0)
+        if container.lifetime in ("class", "instance"):
+            self._foreign_shrinks(container, set(refs))
+
+    def _foreign_shrinks(self, container: Container, own: set[cst.BaseExpression]) -> None:
+        """``owner.cache.clear()`` from another object still shrinks it (same attribute name)."""
+        for ref in self.index.attributes.get(container.name, ()):
+            if ref in own or ref is container.target:
+                continue
+            parent = self.index.parent(ref)
+            if isinstance(parent, cst.Attribute) and parent.value is ref:
+                call = self.index.parent(parent)
+                if isinstance(call, cst.Call) and call.func is parent and parent.attr.value in SHRINK_METHODS:
+                    self._add(container, call, "shrink", f".{parent.attr.value}() via another reference")
+            elif (
+                isinstance(parent, cst.Subscript)
+                and parent.value is ref
+                and (isinstance(self.index.parent(parent), cst.Del) or _in_del(self.index, parent))
+            ):
+                self._add(container, parent, "shrink", "del [...] via another reference")
+
+    def _add(
+        self, container: Container, node: cst.CSTNode, kind: SiteKind, how: str, literal_key: bool = False
+    ) -> None:
+        scope = self.index.scope(node)
+        phase = self.phases.of(scope.function_scope() if scope.kind == "comprehension" else scope)
+        site = Site(node, scope, kind, how, phase, literal_key)
+        if kind == "grow":
+            site.size_checked = self._size_checked(container, node, scope)
+            site.value = _stored_value(self.index, node)
+            site.key = _added_key(node)
+        container.sites.append(site)
+
+    def _size_checked(self, c: Container, node: cst.CSTNode, scope: Scope) -> bool:
+        """``if len(x) < N: x.add(...)``: the growth sits under a test of the container's size."""
+        target = dotted(c.target) if isinstance(c.target, cst.BaseExpression) else None
+        if target is None:
+            return False
+        wanted = {f"len({target})"}
+        home = scope.function_scope()
+        for assign in self.index.assigns:
+            if (
+                isinstance(assign, cst.Assign)
+                and isinstance(assign.value, cst.Call)
+                and len(assign.targets) == 1
+                and isinstance(assign.targets[0].target, cst.Name)
+                and self.index.scope_of[assign].function_scope() is home
+                and "".join(self.index.module.code_for_node(assign.value).split()) == f"len({target})"
+            ):
+                wanted.add(assign.targets[0].target.value)
+        for ancestor in self.index.ancestors(node):
+            if isinstance(ancestor, (cst.FunctionDef, cst.ClassDef, cst.Lambda)):
+                break
+            if isinstance(ancestor, (cst.If, cst.While)):
+                test = "".join(self.index.module.code_for_node(ancestor.test).split())
+                if any(w in test for w in wanted if w.startswith("len(")) or any(
+                    w in _identifiers(test) for w in wanted
+                ):
+                    return True
+        return False
+
+    def _classify(self, c: Container, ref: cst.BaseExpression, depth: int) -> None:
+        index = self.index
+        parent = index.parent(ref)
+        if isinstance(parent, cst.Attribute) and parent.value is ref:
+            self._classify_method(c, ref, parent)
+            return
+        if isinstance(parent, cst.Subscript) and parent.value is ref:
+            self._classify_item(c, parent)
+            return
+        if isinstance(parent, cst.AugAssign) and parent.target is ref:
+            if isinstance(parent.operator, GROW_AUGOPS):
+                self._add(c, parent, "grow", "+=" if isinstance(parent.operator, cst.AddAssign) else "|=")
+            elif isinstance(parent.operator, SHRINK_AUGOPS):
+                self._add(c, parent, "shrink", "shrunk in place")
+            return
+        if isinstance(parent, cst.AssignTarget) and parent.target is ref:
+            assign = index.parent(parent)
+            assert isinstance(assign, cst.Assign)
+            self._add(c, assign, *self._rebinding(ref, assign.value))
+            return
+        if isinstance(parent, cst.AnnAssign) and parent.target is ref:
+            if parent.value is not None:
+                self._add(c, parent, *self._rebinding(ref, parent.value))
+            return
+        if isinstance(parent, cst.Del):
+            self._add(c, parent, "reset", "deleted")
+            return
+        if isinstance(parent, cst.Arg):
+            call = index.parent(parent)
+            if isinstance(call, cst.Call):
+                self._classify_argument(c, ref, call)
+            return
+        if isinstance(parent, (cst.Return, cst.Yield)):
+            self._add(c, parent, "escape", "returned" if isinstance(parent, cst.Return) else "yielded")
+            return
+        if isinstance(parent, (cst.Assign, cst.AnnAssign, cst.NamedExpr)) and parent.value is ref:
+            self._classify_alias(c, ref, parent, depth)
+            return
+        if isinstance(parent, (cst.Element, cst.DictElement, cst.StarredElement)):
+            literal = self._outer_literal(parent)
+            if literal is None:
+                return
+            holder = index.parent(literal)
+            if isinstance(holder, cst.AssignTarget) and holder.target is literal:
+                self._add(c, literal, "reset", "reassigned")  # items, self.items = self.items, []
+            elif depth < 3:
+                self._escapes_only(c, literal, depth + 1)
+            return
+
+    def _outer_literal(self, element: cst.CSTNode) -> cst.BaseExpression | None:
+        node: cst.CSTNode | None = self.index.parent(element)
+        literal: cst.BaseExpression | None = None
+        while isinstance(node, (cst.Tuple, cst.List, cst.Set, cst.Dict)):
+            literal = node
+            node = self.index.parent(node)
+            if isinstance(node, (cst.Element, cst.DictElement, cst.StarredElement)):
+                node = self.index.parent(node)
+        return literal
+
+    def _escapes_only(self, c: Container, literal: cst.BaseExpression, depth: int) -> None:
+        """A literal holding the container: only where the literal goes matters."""
+        index = self.index
+        parent = index.parent(literal)
+        if isinstance(parent, (cst.Return, cst.Yield)):
+            self._add(c, parent, "escape", "returned inside a literal")
+        elif isinstance(parent, cst.Arg):
+            call = index.parent(parent)
+            qualified = index.qualified_name(call.func) if isinstance(call, cst.Call) else None
+            if (
+                isinstance(call, cst.Call)
+                and (qualified or "") not in READERS
+                and not _is_reader_method(call)
+            ):
+                self._add(c, call, "escape", "passed on inside a literal")
+        elif isinstance(parent, (cst.Assign, cst.AnnAssign)) and parent.value is literal:
+            targets = (
+                [t.target for t in parent.targets] if isinstance(parent, cst.Assign) else [parent.target]
+            )
+            scope = index.scope(parent).function_scope()
+            for target in targets:
+                if isinstance(target, cst.Name) and scope.kind == "function":
+                    for use in index.names.get(target.value, ()):
+                        if use is not target and index.scope(use).function_scope() is scope:
+                            use_parent = index.parent(use)
+                            if isinstance(use_parent, (cst.Element, cst.DictElement)):
+                                continue
+                            if isinstance(use_parent, (cst.Return, cst.Yield, cst.Arg)):
+                                self._escapes_only(c, use, depth + 1)
+                else:
+                    self._add(c, parent, "escape", "stored elsewhere inside a literal")
+
+    def _rebinding(self, ref: cst.BaseExpression, value: cst.BaseExpression) -> tuple[SiteKind, str]:
+        if isinstance(value, cst.Subscript) and is_slice(value) and _same(value.value, ref):
+            return ("shrink", "trimmed by slicing")
+        return ("reset", "reassigned")
+
+    def _classify_method(self, c: Container, ref: cst.BaseExpression, attr: cst.Attribute) -> None:
+        method = attr.attr.value
+        call = self.index.parent(attr)
+        if not (isinstance(call, cst.Call) and call.func is attr):
+            return
+        if method in GROW_METHODS:
+            key = call.args[0].value if call.args else None
+            # Only keyed growth is bounded by literal keys: a list grows on every append.
+            literal = (
+                c.family == "mapping"
+                and method in ("add", "setdefault")
+                and key is not None
+                and self._bounded_key(key)
+            )
+            if method == "update" and call.args and all(a.keyword is not None for a in call.args):
+                literal = True  # d.update(a=1, b=2): keys spelled in the source
+            self._add(c, call, "grow", f".{method}()", literal)
+        elif method in SHRINK_METHODS or (c.kind in QUEUES and method in QUEUE_SHRINK):
+            self._add(c, call, "shrink", f".{method}()")
+
+    def _classify_item(self, c: Container, item: cst.Subscript) -> None:
+        """``ref[...]`` in some context."""
+        index = self.index
+        parent = index.parent(item)
+        key = subscript_key(item)
+        literal = key is not None and self._bounded_key(key)
+        if isinstance(parent, cst.AssignTarget) and parent.target is item:
+            if c.family == "mapping":
+                self._add(c, item, "grow", "[key] = value", literal)
+            elif is_slice(item):
+                self._add(c, item, "shrink", "slice assignment")
+            return
+        if isinstance(parent, cst.AugAssign) and parent.target is item:
+            if c.kind in AUTO_INSERT:
+                self._add(c, item, "grow", "[key] += ...", literal)
+            return
+        if isinstance(parent, cst.Del) or _in_del(index, item):
+            self._add(c, item, "shrink", "del [slice]" if is_slice(item) else "del [key]")
+            return
+        if c.family != "mapping":
+            return
+        # Nested use of a value: d[k].append(v), d[k][j] = v, d[k] += ... on the value.
+        if isinstance(parent, cst.Attribute) and parent.value is item:
+            call = index.parent(parent)
+            if isinstance(call, cst.Call) and call.func is parent:
+                if parent.attr.value in GROW_METHODS:
+                    # The value under a literal key still grows: not bounded by the key.
+                    self._add(c, call, "grow", f"[key].{parent.attr.value}()")
+                elif parent.attr.value in SHRINK_METHODS and c.kind not in AUTO_INSERT:
+                    # Shrinking a value bounds the values; with auto-insertion (defaultdict,
+                    # Counter) the keys still accumulate unless a key is removed.
+                    self._add(c, call, "shrink", f"[key].{parent.attr.value}()")
+            return
+        if isinstance(parent, cst.Subscript) and parent.value is item:
+            grand = index.parent(parent)
+            if isinstance(grand, cst.AssignTarget) and grand.target is parent and c.kind in AUTO_INSERT:
+                self._add(c, parent, "grow", "[key][...] = value", literal)
+            elif isinstance(grand, cst.Del) or _in_del(index, parent):
+                self._add(c, parent, "shrink", "del [key][...]")
+
+    def _bounded_key(self, key: cst.BaseExpression) -> bool:
+        """A key from a fixed set: a literal, a loop over a constant collection, or a parameter
+        of a private function that every caller here passes a constant."""
+        if is_literal(key):
+            return True
+        if not isinstance(key, cst.Name):
+            return False
+        scope = self.index.scope(key).function_scope()
+        for use in self.index.names.get(key.value, ()):
+            loop = self.index.parent(use)
+            if (
+                isinstance(loop, cst.For)
+                and loop.target is use
+                and self.index.scope(loop).function_scope() is scope
+                and self._constant(loop.iter)
+            ):
+                return True
+        if scope.kind == "function" and key.value in scope.params and scope.name.startswith("_"):
+            return self._constant_arguments(scope, key.value)
+        return False
+
+    def _constant(self, expr: cst.BaseExpression) -> bool:
+        """A literal collection, or a module-level name bound once to one."""
+        if isinstance(expr, (cst.Tuple, cst.List, cst.Set)):
+            return all(is_literal(el.value) for el in expr.elements)
+        if isinstance(expr, cst.Name):
+            if is_literal(expr):
+                return True
+            bound = [
+                a
+                for a in self.index.assigns
+                if isinstance(a, cst.Assign)
+                and self.index.scope_of[a].kind == "module"
+                and any(isinstance(t.target, cst.Name) and t.target.value == expr.value for t in a.targets)
+            ]
+            return len(bound) == 1 and (
+                is_literal(bound[0].value) or (self._constant(bound[0].value) and bound[0].value is not expr)
+            )
+        if isinstance(expr, cst.Attribute) and isinstance(expr.value, cst.Name):
+            return self._fixed_attribute(expr)
+        return False
+
+    def _fixed_attribute(self, expr: cst.Attribute) -> bool:
+        """``self.paths`` set only while the object is built and never grown: a fixed set."""
+        method = self.index.scope(expr).function_scope()
+        owner = method.class_scope
+        if owner is None or not isinstance(expr.value, cst.Name) or expr.value.value != method.self_name:
+            return False
+        assigned = False
+        for ref in self.index.attributes.get(expr.attr.value, ()):
+            parent = self.index.parent(ref)
+            if isinstance(parent, cst.AssignTarget) and parent.target is ref:
+                if self.index.scope(ref).function_scope().name not in INIT_METHODS:
+                    return False
+                assigned = True
+            elif (
+                isinstance(parent, cst.Attribute)
+                and parent.value is ref
+                and parent.attr.value in GROW_METHODS
+            ):
+                return False
+        return assigned
+
+    def _constant_arguments(self, function: Scope, param: str) -> bool:
+        position = function.params.index(param)
+        if function.self_name or function.cls_name:
+            position -= 1
+        calls = [
+            call
+            for call in self.index.calls
+            if (isinstance(call.func, cst.Name) and call.func.value == function.name)
+            or (isinstance(call.func, cst.Attribute) and call.func.attr.value == function.name)
+        ]
+        if not calls or position < 0:
+            return False
+        for call in calls:
+            positional = [a for a in call.args if a.keyword is None and not a.star]
+            keyword = [a for a in call.args if a.keyword is not None and a.keyword.value == param]
+            arg = keyword[0] if keyword else (positional[position] if position < len(positional) else None)
+            if arg is None or not self._constant(arg.value):
+                return False
+        return True
+
+    def _classify_argument(self, c: Container, ref: cst.BaseExpression, call: cst.Call) -> None:
+        qualified = self.index.qualified_name(call.func) or ""
+        first = call.args[0].value is ref if call.args else False
+        if qualified == "builtins.len":
+            test = self._enclosing_test(call)
+            if test is not None:
+                self._add(c, test, "check", "size check")
+            return
+        if qualified in GROWERS and first:
+            self._add(c, call, "grow", f"{qualified.rsplit('.', 1)[1]}()")
+        elif qualified in SHRINKERS and first:
+            self._add(c, call, "shrink", f"{qualified.rsplit('.', 1)[1]}()")
+        elif qualified not in READERS and not _is_reader_method(call):
+            name = qualified.rsplit(".", 1)[-1] if qualified else "a call"
+            self._add(c, call, "escape", f"passed to {name}()")
+
+    def _enclosing_test(self, node: cst.CSTNode) -> cst.If | None:
+        """The ``if`` whose test holds ``node`` (``if len(x) >= N:``), if any."""
+        child = node
+        for ancestor in self.index.ancestors(node):
+            if isinstance(ancestor, cst.If):
+                return ancestor if child is ancestor.test else None
+            if isinstance(ancestor, (cst.BaseStatement, cst.BaseSmallStatement)):
+                return None
+            child = ancestor
+        return None
+
+    def _classify_alias(self, c: Container, ref: cst.BaseExpression, stmt: cst.CSTNode, depth: int) -> None:
+        targets: list[cst.BaseExpression] = []
+        if isinstance(stmt, cst.Assign):
+            targets = [t.target for t in stmt.targets]
+        elif isinstance(stmt, (cst.AnnAssign, cst.NamedExpr)):
+            targets = [stmt.target]
+        scope = self.index.scope(stmt)
+        for target in targets:
+            if (
+                isinstance(target, cst.Name)
+                and scope.kind in ("function", "comprehension", "lambda")
+                and depth < 3
+            ):
+                self._follow_alias(c, target, scope.function_scope(), depth)
+            else:
+                self._add(c, stmt, "escape", "stored elsewhere")
+
+    def _follow_alias(self, c: Container, alias: cst.Name, scope: Scope, depth: int) -> None:
+        for use in self.index.names.get(alias.value, ()):
+            if use is alias:
+                continue
+            if self.index.scope(use).function_scope() is not scope:
+                continue
+            parent = self.index.parent(use)
+            if isinstance(parent, cst.AssignTarget) and parent.target is use:
+                continue  # the alias is rebound; the container is untouched
+            self._classify(c, use, depth + 1)
+
+
+def _same(a: cst.BaseExpression, b: cst.BaseExpression) -> bool:
+    left, right = dotted(a), dotted(b)
+    return left is not None and left == right
+
+
+def _in_del(index: ModuleIndex, node: cst.CSTNode) -> bool:
+    """``del a[k], b[j]``: the subscript sits in a tuple under the ``del``."""
+    parent = index.parent(node)
+    while isinstance(parent, (cst.Element, cst.Tuple, cst.List)):
+        parent = index.parent(parent)
+    return isinstance(parent, cst.Del)
+
+
+def _is_reader_method(call: cst.Call) -> bool:
+    return isinstance(call.func, cst.Attribute) and call.func.attr.value in READER_METHODS
+
+
+def _identifiers(code: str) -> set[str]:
+    return set(re.findall(r"[A-Za-z_][A-Za-z0-9_]*", code))
+
+
+def _stored_value(index: ModuleIndex, node: cst.CSTNode) -> cst.BaseExpression | None:
+    """The value a growth site stores: ``v`` in ``d[k] = v`` or ``x.append(v)``."""
+    if isinstance(node, cst.Call):
+        return node.args[-1].value if node.args else None
+    parent = index.parent(node)
+    if isinstance(parent, cst.AssignTarget):
+        assign = index.parent(parent)
+        if isinstance(assign, cst.Assign):
+            return assign.value
+    return None
+
+
+def _added_key(node: cst.CSTNode) -> cst.BaseExpression | None:
+    if isinstance(node, cst.Subscript):
+        return subscript_key(node)
+    if isinstance(node, cst.Call) and node.args:
+        return node.args[0].value
+    return None
