@@ -97,6 +97,10 @@ def iter_children(node: cst.CSTNode) -> Iterator[cst.CSTNode]:
     return iter(children_of(node))
 
 
+# Methods whose first parameter is the class, without a decorator.
+_IMPLICIT_CLASSMETHODS = frozenset({"__new__", "__init_subclass__", "__class_getitem__"})
+
+
 @dataclass(eq=False)
 class Scope:
     """A lexical scope: the module, a class body, a function, a lambda or a comprehension."""
@@ -125,7 +129,7 @@ class Scope:
         """The name of the instance parameter of a plain method (usually ``self``)."""
         if self.kind != "function" or self.class_scope is None or not self.params:
             return None
-        if self.has_decorator("staticmethod", "classmethod"):
+        if self.has_decorator("staticmethod", "classmethod") or self.name in _IMPLICIT_CLASSMETHODS:
             return None
         return self.params[0]
 
@@ -136,7 +140,7 @@ class Scope:
             self.kind == "function"
             and self.class_scope is not None
             and self.params
-            and self.has_decorator("classmethod")
+            and (self.has_decorator("classmethod") or self.name in _IMPLICIT_CLASSMETHODS)
         ):
             return self.params[0]
         return None

@@ -194,7 +194,9 @@ class ResourceAnalysis:
             method = parent.attr.value
             if method in _CLOSERS:
                 return ("closed", "closed at once", "", "")
-            return (None, f"{short} used once with .{method}() and never closed", "high", "")
+            call = index.parent(parent)
+            used = f".{method}()" if isinstance(call, cst.Call) and call.func is parent else f".{method}"
+            return (None, f"{short} used once with {used} and never closed", "high", "")
         if isinstance(parent, cst.Arg):
             call = index.parent(parent)
             if isinstance(call, cst.Call):

@@ -25,7 +25,9 @@ class DynamicLogger(Rule):
     per user or per message adds an entry for each new name, for the life of the process.
 
     Names from the code itself are fine: `__name__`, `__name__ + ".access"`, a class name
-    (`type(self).__name__`), string constants.
+    (`type(self).__name__`), string constants. A name passed through unchanged
+    (`getLogger(name)`) usually comes from configuration and is reported with low
+    confidence.
 
     ## Example
     ```python
@@ -128,7 +130,7 @@ class DynamicLogger(Rule):
                 symbol=symbol,
                 message=f"getLogger() in {symbol}() builds its name from run-time data; "
                 "each new name stays in logging's registry forever",
-                confidence=Level.HIGH if _uses_parameters(argument, scope.params) else Level.MEDIUM,
+                confidence=_confidence(argument, scope.params),
                 suggestion="use one module logger and put the varying part in the message or `extra`",
                 kind="getLogger()",
             )
@@ -176,6 +178,14 @@ def _module_constant(name: str, index: ModuleIndex, depth: int) -> bool:
                 if isinstance(target.target, cst.Name) and target.target.value == name:
                     return _static(assign.value, index, depth)
     return False
+
+
+def _confidence(argument: cst.BaseExpression, params: list[str]) -> Level:
+    """A name *built* per call (f-string, concatenation, format) is the leak; a name merely
+    passed through (``getLogger(name)``) usually comes from configuration."""
+    if isinstance(argument, (cst.Name, cst.Attribute, cst.Subscript)):
+        return Level.LOW
+    return Level.HIGH if _uses_parameters(argument, params) else Level.MEDIUM
 
 
 def _uses_parameters(expr: cst.BaseExpression, params: list[str]) -> bool:

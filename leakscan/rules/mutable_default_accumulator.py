@@ -117,12 +117,15 @@ class MutableDefaultAccumulator(Rule):
                         detail=why,
                     )
                     continue
+                # A nested function's defaults are re-created each time the outer one runs.
+                nested = scope.parent is not None and scope.parent.kind == "function"
                 ctx.report(
                     self,
                     param.default,
                     symbol=symbol,
-                    message=f"default `{name}` of {scope.qualname}() is created once and grows on every call",
-                    confidence=Level.HIGH,
+                    message=f"default `{name}` of {scope.qualname}() is created once and grows on every call"
+                    + (" (re-created with each call of the enclosing function)" if nested else ""),
+                    confidence=Level.LOW if nested else Level.HIGH,
                     suggestion=f"default to None and create the {built[0]} inside the function",
                     related=[(site, "grows here") for site in growth[:3]],
                     kind=f"{built[0]} default",
