@@ -348,7 +348,7 @@ class SiteClassifier:
         first = call.args[0].value is ref if call.args else False
         if qualified == "builtins.len":
             test = self._enclosing_test(call)
-            if test is not None:
+            if test is not None and _capacity_check(self.index, call):
                 self._add(c, test, "check", "size check")
             return
         if qualified in GROWERS and first:
@@ -438,3 +438,21 @@ def _added_key(node: cst.CSTNode) -> cst.BaseExpression | None:
     if isinstance(node, cst.Call) and node.args:
         return node.args[0].value
     return None
+
+
+_ORDERING = (cst.LessThan, cst.LessThanEqual, cst.GreaterThan, cst.GreaterThanEqual)
+
+
+def _capacity_check(index: ModuleIndex, length: cst.Call) -> bool:
+    """``len(x) >= LIMIT``: the size ordered against a bound, not ``len(a) != len(b)``."""
+    comparison = index.parent(length)
+    if not isinstance(comparison, cst.Comparison):
+        return False
+    operands = [comparison.left, *(target.comparator for target in comparison.comparisons)]
+    if not any(isinstance(target.operator, _ORDERING) for target in comparison.comparisons):
+        return False
+    return not any(
+        isinstance(other, cst.Call) and isinstance(other.func, cst.Name) and other.func.value == "len"
+        for other in operands
+        if other is not length
+    )

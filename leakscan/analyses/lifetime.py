@@ -94,9 +94,9 @@ _TRAFFIC_WORDS = frozenset(
 # Class-name endings of objects that usually live as long as the service.
 _SERVICE_SUFFIXES = re.compile(
     r"(Service|Server|Manager|Engine|Monitor|Tracker|Cache|Client|Session|Bot|Daemon|Worker|"
-    r"Scheduler|Pool|Collector|Reporter|Agent|System|Controller|App|Application|Gateway|Proxy|"
+    r"Scheduler|Pool|Collector|Agent|System|Controller|App|Application|Gateway|Proxy|"
     r"Watcher|Listener|Dispatcher|Broker|Limiter|Store|Repository|Reader|Queue|Batch|Buffer|Hub|"
-    r"Bus|Router|Consumer|Producer|Poller|Crawler|Scraper|Runner|Coordinator|Orchestrator|"
+    r"Bus|Router|Consumer|Producer|Poller|Crawler|Scraper|Coordinator|Orchestrator|"
     r"Supervisor|Processor|Pipeline|Channel|Aggregator|Recorder|Logger|Notifier|Publisher|"
     r"Subscriber|Streamer|Fetcher|Registry|Cog)$"
 )

@@ -159,7 +159,10 @@ class ResourceAnalysis:
         while isinstance(parent, (cst.IfExp, cst.BooleanOperation)):
             node, parent = parent, self.index.parent(parent)
         owner, detail, confidence, symbol = self._owner(node, parent, scope, short)
-        if owner is None and opener.startswith("builtins.") and self.index.star_imports:
+        if owner is None and opener == "subprocess.Popen" and not _has_pipes(call):
+            confidence = "low"  # no pipes: nothing of ours stays open; subprocess reaps the child
+            detail += " (started without pipes: a fire-and-forget process)"
+        elif owner is None and opener.startswith("builtins.") and self.index.star_imports:
             confidence = "low"  # ``from x import *`` may have replaced the builtin
             detail += " (if this is the builtin: a star import may shadow it)"
         elif owner is None and self._in_main(call, scope):
@@ -394,3 +397,13 @@ def _class_has_closer(owner: Scope) -> bool:
         child.kind == "function" and child.name in ("close", "__exit__", "__del__", "cleanup", "shutdown")
         for child in owner.children
     )
+
+
+def _has_pipes(call: cst.Call) -> bool:
+    """``Popen(..., stdout=PIPE)`` and the like hold descriptors in this process."""
+    for arg in call.args:
+        if arg.keyword is not None and arg.keyword.value in ("stdin", "stdout", "stderr"):
+            value = dotted(arg.value) or ""
+            if value.endswith("PIPE"):
+                return True
+    return False
