@@ -114,11 +114,6 @@ def main(argv: list[str] | None = None) -> int:
         secs, rss, _ = measure([*leakscan, "--no-cache", "-j", str(jobs), str(root)])
         rows.append(Row(f"leakscan cold, {jobs} jobs", secs, rss, lines, floor_n))
         cold_n = secs
-        quarter = files[: max(1, len(files) // 4)]
-        secs, rss_quarter, _ = measure([*leakscan, "--no-cache", "-j", "1", *quarter])
-        rows.append(
-            Row("leakscan cold, 1 job, first quarter of files", secs, rss_quarter, 0, note="memory check")
-        )
         measure([*leakscan, "--cache-dir", str(cache), "-j", str(jobs), str(root)])  # fill
         secs, rss, _ = measure([*leakscan, "--cache-dir", str(cache), "-j", str(jobs), str(root)])
         rows.append(

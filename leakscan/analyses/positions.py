@@ -29,6 +29,10 @@ class Span:
     end_column: int
 
 
+class _AllMarked(Exception):
+    """Raised to stop code generation once every wanted node has been seen."""
+
+
 @dataclass
 class _MarkingState(CodegenState):
     targets: frozenset[cst.CSTNode] = frozenset()
@@ -48,6 +52,8 @@ class _MarkingState(CodegenState):
         start = len(self.tokens)
         yield
         self.marks[node] = (start, len(self.tokens))
+        if len(self.marks) == len(self.targets):
+            raise _AllMarked  # the rest of the file is not needed
 
 
 def spans(module: cst.Module, nodes: Iterable[cst.CSTNode]) -> dict[cst.CSTNode, Span]:
@@ -60,7 +66,10 @@ def spans(module: cst.Module, nodes: Iterable[cst.CSTNode]) -> dict[cst.CSTNode,
         default_newline=module.default_newline,
         targets=targets,
     )
-    module._codegen(state)
+    try:
+        module._codegen(state)
+    except _AllMarked:
+        pass
     tokens = state.tokens
     wanted: dict[int, tuple[int, int]] = {}
     for start, end in state.marks.values():
