@@ -67,6 +67,25 @@ def run(options: Options, known: list[type[Rule]]) -> int:
             raise ConfigError(str(exc)) from exc
         click.echo(f"leakscan: wrote {count} finding(s) to {options.write_baseline}", err=True)
         return 0
+    if options.diff or options.fix:
+        patches = _patches(options, targets, engine_options, result)
+        if options.diff:
+            sys.stdout.write("".join(p.diff() for p in patches if p.changed))
+            failing = [f for f in result.findings if f.severity.rank >= options.fail_on.rank]
+            return 1 if failing or result.errors else 0
+        _write_patches(options, patches)
+        result = scan_targets(
+            targets,
+            engine_options,
+            RunOptions(
+                jobs=options.jobs,
+                min_confidence=options.min_confidence,
+                cache=_cache(options, engine_options),
+            ),
+            problems=problems,
+        )
+        if options.per_file_ignores:
+            result.files = [_per_file_ignores(r, options.per_file_ignores) for r in result.files]
     gone = 0
     if options.new_since:
         known_prints = _prints_at_revision(options, targets, engine_options, result)
@@ -80,6 +99,56 @@ def run(options: Options, known: list[type[Rule]]) -> int:
         )
     failing = [f for f in result.findings if f.severity.rank >= options.fail_on.rank]
     return 1 if failing or result.errors else 0
+
+
+def _patches(
+    options: Options, targets: list[Target], engine_options: EngineOptions, result: ScanResult
+) -> list[Any]:
+    """One patch per file that has fixable findings among those reported."""
+    from leakscan.fixer import plan
+
+    wanted: dict[str, set[str]] = {}
+    for finding in result.findings:
+        if finding.fix is not None and (
+            options.unsafe_fixes or options.diff or finding.fix.applicability == "safe"
+        ):
+            wanted.setdefault(finding.path, set()).add(finding.fingerprint)
+    by_display = {t.display: t for t in targets}
+    patches = []
+    for display in sorted(wanted):
+        target = by_display.get(display)
+        if target is None:
+            continue
+        patch = plan(
+            target.path,
+            display,
+            engine_options,
+            wanted[display],
+            unsafe=options.unsafe_fixes or options.diff,
+            min_confidence=options.min_confidence,
+        )
+        if patch is not None and patch.changed:
+            patches.append(patch)
+    return patches
+
+
+def _write_patches(options: Options, patches: list[Any]) -> None:
+    from leakscan.fixer import WriteRefused, write
+
+    roots = [Path(p) if Path(p).is_dir() else Path(p).parent for p in options.paths]
+    fixed = files = 0
+    for patch in patches:
+        try:
+            write(patch, roots)
+        except WriteRefused as exc:
+            click.echo(f"leakscan: {exc}", err=True)
+            continue
+        except OSError as exc:
+            click.echo(f"leakscan: {patch.display}: cannot write: {exc.strerror or exc}", err=True)
+            continue
+        fixed += len(patch.fixed)
+        files += 1
+    click.echo(f"leakscan: fixed {fixed} finding(s) in {files} file(s)", err=True)
 
 
 def in_shard(display: str, k: int, n: int) -> bool:

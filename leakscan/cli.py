@@ -121,6 +121,9 @@ def _codes(values: Sequence[str]) -> list[str]:
     help="Scan only the K-th of N deterministic shares of the files (for CI matrices).",
 )
 @click.option("--show-suppressed", is_flag=True, help="Also list findings silenced by comments.")
+@click.option("--fix", is_flag=True, help="Apply the safe patches to the files, then report what is left.")
+@click.option("--unsafe-fixes", is_flag=True, help="With --fix, also apply the patches marked for review.")
+@click.option("--diff", is_flag=True, help="Print every patch as one unified diff and change nothing.")
 @click.option("--list-rules", is_flag=True, help="List the rules and exit.")
 @click.option("--explain", metavar="RULE", default=None, help="Print a rule's documentation and exit.")
 @click.option("--quiet", "-q", is_flag=True, help="Print only findings, errors and the totals line.")
@@ -147,6 +150,9 @@ def command(
     new_since: str | None,
     shard: str | None,
     show_suppressed: bool,
+    fix: bool,
+    unsafe_fixes: bool,
+    diff: bool,
     list_rules: bool,
     explain: str | None,
     quiet: bool,
@@ -198,6 +204,13 @@ def command(
     given("new_since", new_since)
     given("shard", _shard(shard) if shard else None)
     given("show_suppressed", show_suppressed or None)
+    given("fix", fix or None)
+    given("unsafe_fixes", unsafe_fixes or None)
+    given("diff", diff or None)
+    if fix and diff:
+        raise ConfigError("--fix and --diff exclude each other: --diff only shows the patches")
+    if unsafe_fixes and not (fix or diff):
+        raise ConfigError("--unsafe-fixes needs --fix")
     if no_cache:
         options.cache = False
     options.progress = not no_progress

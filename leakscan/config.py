@@ -55,6 +55,9 @@ class Options:
     new_since: str | None = None
     shard: tuple[int, int] | None = None
     show_suppressed: bool = False
+    fix: bool = False
+    unsafe_fixes: bool = False
+    diff: bool = False
     per_file_ignores: dict[str, list[str]] = field(default_factory=dict)
 
 

@@ -14,14 +14,15 @@ import sys
 import threading
 import tokenize
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from io import BytesIO
 from pathlib import Path
 
 import libcst as cst
 
 from leakscan.analyses.positions import Span, spans
-from leakscan.findings import CensusEntry, FileError, FileResult, Finding, Related
+from leakscan.findings import CensusEntry, FileError, FileResult, Finding, Fix, Related
+from leakscan.fixes.edits import apply_edits, unified_diff
 from leakscan.rule import FileContext, Report, Rule
 
 _SUPPRESSION = re.compile(
@@ -110,28 +111,42 @@ _DEEP_LOCK = threading.Lock()
 
 
 def _scan_source(data: bytes | str, display: str, options: EngineOptions) -> FileResult:
+    return analyse(data, display, options).result
+
+
+@dataclass
+class Analysis:
+    """A scanned file with what a fixer needs: the tree and each finding's report."""
+
+    result: FileResult
+    module: cst.Module | None = None
+    reports: dict[str, Report] = field(default_factory=dict)  # fingerprint -> report
+
+
+def analyse(data: bytes | str, display: str, options: EngineOptions) -> Analysis:
+    """Scan one file's contents and keep the syntax tree (for fixes, in-process only)."""
     if isinstance(data, str):
         text, encoding = data, "utf-8"
     else:
         try:
             text, encoding = decode(data)
         except (SyntaxError, UnicodeDecodeError, LookupError) as exc:
-            return _error(display, "read", f"cannot decode source: {_one_line(exc)}")
+            return Analysis(_error(display, "read", f"cannot decode source: {_one_line(exc)}"))
     if "\x00" in text:
-        return _error(display, "parse", "source contains a NUL byte")
+        return Analysis(_error(display, "parse", "source contains a NUL byte"))
     lines = text.count("\n") + (1 if text and not text.endswith("\n") else 0)
     if _bracket_depth(text) > _MAX_BRACKET_DEPTH:
         # The native parser can overflow its stack on thousands of nested brackets; CPython
         # itself refuses more than 200, so let it name the problem instead.
         refusal = _python_syntax_error(text, display)
         if refusal is not None:
-            return _error(display, "parse", refusal[0], refusal[1], lines)
+            return Analysis(_error(display, "parse", refusal[0], refusal[1], lines))
     try:
         module = cst.parse_module(text, config=cst.PartialParserConfig(encoding=encoding))
     except cst.ParserSyntaxError as exc:
-        return _error(display, "parse", *_syntax_error(text, display, exc), lines)
+        return Analysis(_error(display, "parse", *_syntax_error(text, display, exc), lines))
     except Exception as exc:  # the parser's own failures on odd input
-        return _error(display, "parse", f"cannot parse: {_one_line(exc)}", None, lines)
+        return Analysis(_error(display, "parse", f"cannot parse: {_one_line(exc)}", None, lines))
     ctx = FileContext(
         display, module, max_size=options.max_size, selected=frozenset(r.id for r in options.rules)
     )
@@ -148,10 +163,14 @@ def _scan_source(data: bytes | str, display: str, options: EngineOptions) -> Fil
                     display, "internal", f"rule {rule.id} failed: {type(exc).__name__}: {_one_line(exc)}"
                 )
             )
-    return _assemble(ctx, text, lines, errors)
+    reports: dict[str, Report] = {}
+    result = _assemble(ctx, text, lines, errors, reports)
+    return Analysis(result, module, reports)
 
 
-def _assemble(ctx: FileContext, text: str, lines: int, errors: list[FileError]) -> FileResult:
+def _assemble(
+    ctx: FileContext, text: str, lines: int, errors: list[FileError], reports: dict[str, Report]
+) -> FileResult:
     nodes: list[cst.CSTNode] = [r.node for r in ctx.reports]
     for report in ctx.reports:
         nodes.extend(node for node, _ in report.related)
@@ -184,7 +203,9 @@ def _assemble(ctx: FileContext, text: str, lines: int, errors: list[FileError]) 
             related=tuple(sorted(set(related), key=lambda r: (r.line, r.column))),
             fingerprint=_fingerprint(ctx, report, source_lines, span, occurrences),
             snippet=_snippet(source_lines, span),
+            fix=_fix(ctx, report),
         )
+        reports[finding.fingerprint] = report
         if _is_suppressed(report.rule.id, source_lines, span.line):
             silenced.append(finding)
         else:
@@ -207,6 +228,24 @@ def _assemble(ctx: FileContext, text: str, lines: int, errors: list[FileError]) 
     return FileResult(
         ctx.path, lines, tuple(findings), census, tuple(errors), len(silenced), silenced=tuple(silenced)
     )
+
+
+def _fix(ctx: FileContext, report: Report) -> Fix | None:
+    """The report's patch as a diff, only if the patched file still parses."""
+    proposal = report.proposal
+    if proposal is None:
+        return None
+    try:
+        patched = apply_edits(ctx.module, proposal.edits)
+        new_code = patched.code
+        cst.parse_module(new_code)
+    except Exception:  # a patch that cannot be applied or does not parse is no patch
+        return None
+    old_code = ctx.module.code
+    if new_code == old_code:
+        return None
+    diff = unified_diff(ctx.path, old_code, new_code)
+    return Fix(proposal.pattern, proposal.applicability, proposal.description, diff)
 
 
 def _first_line(node: cst.CSTNode, span: Span, source_lines: Sequence[str]) -> Span:

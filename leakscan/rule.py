@@ -18,6 +18,7 @@ import libcst as cst
 from leakscan.analyses.index import ModuleIndex, build_index
 from leakscan.analyses.lifetime import is_test_path
 from leakscan.findings import Level
+from leakscan.fixes.edits import Proposal
 
 T = TypeVar("T")
 
@@ -61,6 +62,7 @@ class Report:
     suggestion: str = ""
     related: list[tuple[cst.CSTNode, str]] = field(default_factory=list)
     scope: str = ""
+    proposal: Proposal | None = None
 
 
 @dataclass(eq=False)
@@ -112,6 +114,7 @@ class FileContext:
         suggestion: str = "",
         related: list[tuple[cst.CSTNode, str]] | None = None,
         kind: str = "",
+        proposal: Proposal | None = None,
     ) -> None:
         scope = self.index.scope(node)
         if self.is_test_file and confidence.rank > Level.LOW.rank:
@@ -128,6 +131,7 @@ class FileContext:
                 suggestion,
                 related or [],
                 scope.qualname,
+                proposal,
             )
         )
         self.verdicts.append(Verdict(rule.family, node, symbol, kind, "flagged", message, True))

@@ -73,7 +73,9 @@ def test_findings_exit_one_and_json_contract(tree: Path) -> None:
     assert (finding["line"], finding["column"]) == (3, 9)
     assert finding["symbol"] == "SessionManager.sessions"
     assert finding["related"] == [{"line": 6, "column": 9, "message": "grows here ([key] = value)"}]
-    assert finding["fix"] is None
+    fix = finding["fix"]
+    assert (fix["pattern"], fix["applicability"]) == ("fifo-eviction", "safe")
+    assert fix["diff"].startswith("--- a/pkg/sessions.py\n+++ b/pkg/sessions.py\n")
     assert finding["fingerprint"] and str(finding["line"]) not in finding["fingerprint"][:0]
     assert set(report["summary"]) >= {
         "files_scanned",

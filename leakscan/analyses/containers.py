@@ -221,5 +221,9 @@ class ContainerAnalysis:
                 return True
         return False
 
+    def references(self, container: Container) -> list[cst.BaseExpression]:
+        """Every expression that names ``container`` (its creation included)."""
+        return self._references(container)
+
     def _classify_sites(self, container: Container) -> None:
         self.sites.classify(container, self._references(container))

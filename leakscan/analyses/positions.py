@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 
 import libcst as cst
@@ -66,10 +66,8 @@ def spans(module: cst.Module, nodes: Iterable[cst.CSTNode]) -> dict[cst.CSTNode,
         default_newline=module.default_newline,
         targets=targets,
     )
-    try:
+    with suppress(_AllMarked):
         module._codegen(state)
-    except _AllMarked:
-        pass
     tokens = state.tokens
     wanted: dict[int, tuple[int, int]] = {}
     for start, end in state.marks.values():

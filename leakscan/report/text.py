@@ -11,6 +11,7 @@ from typing import IO
 
 from rich.console import Console
 from rich.markup import escape
+from rich.syntax import Syntax
 from rich.table import Table
 from rich.text import Text
 
@@ -92,6 +93,11 @@ def _details(console: Console, findings: list[Finding]) -> None:
             console.print(f"    line {related.line}: {escape(related.message)}")
         if f.suggestion:
             console.print(f"  [green]suggestion:[/green] {escape(f.suggestion)}")
+        if f.fix is not None:
+            console.print(
+                f"  [green]patch[/green] ({f.fix.pattern}, {f.fix.applicability}): {escape(f.fix.description)}"
+            )
+            console.print(Syntax(f.fix.diff.rstrip("\n"), "diff", theme="ansi_dark", background_color="default"))
         console.print()
 
 
@@ -146,6 +152,10 @@ def _totals(console: Console, result: ScanResult, findings: list[Finding]) -> No
         text += f" ({', '.join(parts)})"
     text += f" in {result.files_scanned} file(s), {result.lines_scanned} lines, {result.duration_s:.2f}s"
     extras = []
+    fixable = [f for f in findings if f.fix is not None]
+    if fixable:
+        safe = sum(1 for f in fixable if f.fix is not None and f.fix.applicability == "safe")
+        extras.append(f"{len(fixable)} fixable ({safe} with --fix, the rest with --unsafe-fixes)")
     if result.errors:
         extras.append(f"{len(result.errors)} error(s)")
     if result.suppressed:

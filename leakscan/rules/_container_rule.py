@@ -17,6 +17,7 @@ from leakscan.analyses.lifetime import (
 )
 from leakscan.analyses.loops import LoopAnalysis
 from leakscan.findings import Level
+from leakscan.fixes.patterns import container_proposal
 from leakscan.rule import FileContext, Rule
 
 _QUEUE_KINDS = frozenset(
@@ -76,6 +77,14 @@ class ContainerRule(Rule):
             message += "; its size check does not stop the growth"
             related.append((verdict.warn_only.node, "size check whose branch bounds nothing"))
         related += [(s.node, f"escapes here ({s.how})") for s in verdict.escapes[:2]]
+        proposal = container_proposal(
+            ctx.index,
+            container,
+            ctx.analysis(ContainerAnalysis).references(container),
+            verdict.growth,
+            bool(verdict.escapes),
+            ctx.max_size,
+        )
         ctx.report(
             self,
             container.target,
@@ -86,6 +95,7 @@ class ContainerRule(Rule):
             suggestion=self.advice,
             related=related,
             kind=kind,
+            proposal=proposal,
         )
 
 

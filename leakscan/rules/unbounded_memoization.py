@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from leakscan.analyses.memo import MemoAnalysis
 from leakscan.findings import Level
+from leakscan.fixes.patterns import bounded_lru_cache
 from leakscan.rule import FileContext, Invalid, Rule, Valid
 
 
@@ -137,4 +138,5 @@ class UnboundedMemoization(Rule):
                     confidence=Level.LOW if nested else Level.HIGH,
                     suggestion="use functools.lru_cache(maxsize=N)",
                     kind=kind,
+                    proposal=bounded_lru_cache(ctx.index, memo.decorator, memo.function, ctx.max_size),
                 )

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from leakscan.analyses.index import ModuleIndex
-from leakscan.analyses.resources import FILE_OPENERS, ResourceAnalysis
+from leakscan.analyses.resources import FILE_OPENERS, Resource, ResourceAnalysis
 from leakscan.findings import Level
+from leakscan.fixes.edits import Proposal
+from leakscan.fixes.patterns import context_manager
 from leakscan.rule import FileContext, Invalid, Rule, Valid
 
 
@@ -146,6 +148,7 @@ class UnclosedFile(Rule):
                 symbol=symbol,
                 message=resource.detail,
                 confidence=Level(resource.leak_confidence),
+                proposal=_proposal(ctx, resource),
                 suggestion="open it in a `with` block",
                 kind=kind,
             )
@@ -159,3 +162,14 @@ _SLUGS = {
     "escape": "handed-off",
     "closed": "closed-at-once",
 }
+
+
+def _proposal(ctx: FileContext, resource: Resource) -> Proposal | None:
+    """A ``with`` block, when the handle is used once or bound and used in one block."""
+    if resource.opener.endswith("sqlite3.connect"):
+        return None  # ``with sqlite3.connect()`` commits but does not close: needs closing()
+    if resource.symbol:
+        return context_manager(ctx.index, resource.call, resource.symbol)
+    if "used once" in resource.detail or "passed straight" in resource.detail:
+        return context_manager(ctx.index, resource.call, None)
+    return None

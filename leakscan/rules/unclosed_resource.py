@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from leakscan.analyses.index import ModuleIndex
-from leakscan.analyses.resources import RESOURCE_OPENERS, ResourceAnalysis
+from leakscan.analyses.resources import RESOURCE_OPENERS, Resource, ResourceAnalysis
 from leakscan.findings import Level
+from leakscan.fixes.edits import Proposal
+from leakscan.fixes.patterns import context_manager
 from leakscan.rule import FileContext, Invalid, Rule, Valid
 
 _SLUGS = {
@@ -119,6 +121,18 @@ class UnclosedResource(Rule):
                 symbol=symbol,
                 message=resource.detail,
                 confidence=Level(resource.leak_confidence),
+                proposal=_proposal(ctx, resource),
                 suggestion="create it in a `with` block (contextlib.closing() where needed)",
                 kind=kind,
             )
+
+
+def _proposal(ctx: FileContext, resource: Resource) -> Proposal | None:
+    """A ``with`` block, when the handle is used once or bound and used in one block."""
+    if resource.opener.endswith("sqlite3.connect"):
+        return None  # ``with sqlite3.connect()`` commits but does not close: needs closing()
+    if resource.symbol:
+        return context_manager(ctx.index, resource.call, resource.symbol)
+    if "used once" in resource.detail or "passed straight" in resource.detail:
+        return context_manager(ctx.index, resource.call, None)
+    return None

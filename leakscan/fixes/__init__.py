@@ -1,0 +1,1 @@
+"""Patches: proposals built from the analyses, applied as libcst edits, written safely."""
