@@ -74,6 +74,7 @@ class _Apply(cst.CSTTransformer):
         self.class_constants: dict[cst.CSTNode, list[AddConstant]] = {}
         self.imports = list(dict.fromkeys(e for e in edits if isinstance(e, AddImport)))
         self.module_constants: set[str] = set()
+        self.constant_anchors: set[cst.CSTNode] = set()
         for edit in edits:
             if isinstance(edit, Insert):
                 target = self.after if edit.after else self.before
@@ -83,6 +84,7 @@ class _Apply(cst.CSTTransformer):
                     self.class_constants.setdefault(edit.owner, []).append(edit)
                 elif edit.before is not None and edit.name not in self.module_constants:
                     self.module_constants.add(edit.name)
+                    self.constant_anchors.add(edit.before)
                     self.before.setdefault(edit.before, []).insert(0, _constant(edit))
 
     def on_leave(self, original_node: cst.CSTNode, updated_node: cst.CSTNode) -> cst.CSTNode:  # type: ignore[override]
@@ -94,7 +96,14 @@ class _Apply(cst.CSTTransformer):
     def _body(self, original: Sequence[cst.CSTNode], updated: Sequence[cst.CSTNode]) -> list[cst.CSTNode]:
         body: list[cst.CSTNode] = []
         for old, new in zip(original, updated, strict=True):
-            body.extend(self.before.get(old, ()))
+            before = list(self.before.get(old, ()))
+            if before and old in self.constant_anchors and isinstance(new, cst.SimpleStatementLine):
+                # A new module constant takes the blank lines (and comments) above its anchor.
+                first = before[0]
+                assert isinstance(first, cst.SimpleStatementLine)
+                before[0] = first.with_changes(leading_lines=new.leading_lines)
+                new = new.with_changes(leading_lines=())
+            body.extend(before)
             if old not in self.removed:
                 body.append(new)
             body.extend(self.after.get(old, ()))
@@ -116,6 +125,9 @@ class _Apply(cst.CSTTransformer):
         new = [_constant(c) for c in _unique(constants) if c.name not in existing]
         body = list(updated_node.body.body)
         at = 1 if body and _is_docstring(body[0]) else 0
+        following = body[at] if at < len(body) else None
+        if isinstance(following, (cst.FunctionDef, cst.ClassDef)) and not following.leading_lines:
+            body[at] = following.with_changes(leading_lines=[cst.EmptyLine()])  # a blank line before the def
         return updated_node.with_changes(
             body=updated_node.body.with_changes(body=body[:at] + new + body[at:])
         )

@@ -113,8 +113,27 @@ class Sizer:
         self.container = container
         self.size = size
         self.name = constant_name(container.name)
+        self.bare = False
+        self.existing = self._author_bound()
+        if self.existing is not None:
+            self.name = self.existing
+
+    def _author_bound(self) -> str | None:
+        """The limit of the container's own size check (``len(x) >= self.MAX_BATCH``), if named."""
+        for site in self.container.of_kind("check"):
+            test = site.node.test if isinstance(site.node, cst.If) else None
+            if not isinstance(test, cst.Comparison) or len(test.comparisons) != 1:
+                continue
+            limit = test.comparisons[0].comparator
+            name = limit.attr.value if isinstance(limit, cst.Attribute) else getattr(limit, "value", None)
+            if isinstance(limit, (cst.Name, cst.Attribute)) and isinstance(name, str) and name.isupper():
+                self.bare = isinstance(limit, cst.Name)  # a module constant, not an attribute
+                return name
+        return None
 
     def constant(self) -> Edit | None:
+        if self.existing is not None:
+            return None  # the author's own constant
         owner = self.container.owner
         if owner is not None:
             node = owner.node
@@ -130,7 +149,7 @@ class Sizer:
     def reference(self, scope: Scope) -> str | None:
         """How code in ``scope`` spells the bound."""
         owner = self.container.owner
-        if owner is None:
+        if owner is None or self.bare:
             return self.name
         method = scope.function_scope()
         if scope.kind == "class" or method is owner:
@@ -179,9 +198,11 @@ def _sequence(
         return None
     if container.kind == "deque" and isinstance(container.value, cst.Call):
         call = container.value
-        new_call = call.with_changes(
-            args=[*call.args, cst.Arg(cst.parse_expression(bound), keyword=cst.Name("maxlen"))]
+        tight = cst.AssignEqual(
+            whitespace_before=cst.SimpleWhitespace(""), whitespace_after=cst.SimpleWhitespace("")
         )
+        maxlen = cst.Arg(cst.parse_expression(bound), keyword=cst.Name("maxlen"), equal=tight)
+        new_call = call.with_changes(args=[*call.args, maxlen])
         edits: list[Edit] = [Replace(call, new_call)]
         if constant is not None:
             edits.append(constant)

@@ -97,7 +97,9 @@ def _details(console: Console, findings: list[Finding]) -> None:
             console.print(
                 f"  [green]patch[/green] ({f.fix.pattern}, {f.fix.applicability}): {escape(f.fix.description)}"
             )
-            console.print(Syntax(f.fix.diff.rstrip("\n"), "diff", theme="ansi_dark", background_color="default"))
+            console.print(
+                Syntax(f.fix.diff.rstrip("\n"), "diff", theme="ansi_dark", background_color="default")
+            )
         console.print()
 
 
