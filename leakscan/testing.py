@@ -13,7 +13,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from leakscan.engine import EngineOptions, scan_source
+from leakscan.engine import EngineOptions, analyse, scan_source
+from leakscan.fixes.edits import apply_edits
 from leakscan.findings import FileResult, Level
 from leakscan.rule import Invalid, Rule, Valid
 
@@ -58,3 +59,28 @@ def check_example(case: ExampleCase) -> None:
     if isinstance(example, Invalid) and example.line is not None:
         lines = [f.line for f in found]
         assert example.line in lines, f"{case}: expected line {example.line}, got {lines}"
+    if isinstance(example, Invalid) and example.fixed is not None:
+        fixed = apply_fixes(case.rule, example.code)
+        assert fixed == example.fixed, f"{case}: the patched code differs:\n{fixed}"
+        again = run_rule(case.rule, fixed)
+        assert not [f for f in again.findings if f.confidence.rank >= Level.MEDIUM.rank], (
+            f"{case}: still flagged after the fix"
+        )
+
+
+def apply_fixes(rule: type[Rule], code: str, *, unsafe: bool = True) -> str:
+    """Apply every patch ``rule`` proposes for ``code``, one at a time; the patched code."""
+    options = EngineOptions(rules=(rule,))
+    data = code.encode("utf-8")
+    for _ in range(20):
+        analysis = analyse(data, "example.py", options)
+        pending = [
+            f for f in analysis.result.findings
+            if f.fix is not None and (unsafe or f.fix.applicability == "safe")
+        ]
+        if not pending or analysis.module is None:
+            break
+        report = analysis.reports[pending[0].fingerprint]
+        assert report.proposal is not None
+        data = apply_edits(analysis.module, report.proposal.edits).bytes
+    return data.decode("utf-8")

@@ -97,12 +97,17 @@ class _Apply(cst.CSTTransformer):
         body: list[cst.CSTNode] = []
         for old, new in zip(original, updated, strict=True):
             before = list(self.before.get(old, ()))
-            if before and old in self.constant_anchors and isinstance(new, cst.SimpleStatementLine):
-                # A new module constant takes the blank lines (and comments) above its anchor.
+            if before and old in self.constant_anchors and isinstance(new, cst.BaseStatement):
+                # A new module constant takes the blank lines (and comments) above its anchor; a
+                # def or class keeps its own blank lines too.
                 first = before[0]
                 assert isinstance(first, cst.SimpleStatementLine)
-                before[0] = first.with_changes(leading_lines=new.leading_lines)
-                new = new.with_changes(leading_lines=())
+                lines = getattr(new, "leading_lines", ())
+                before[0] = first.with_changes(leading_lines=lines)
+                if isinstance(new, cst.SimpleStatementLine):
+                    new = new.with_changes(leading_lines=())
+                else:
+                    new = new.with_changes(leading_lines=[ln for ln in lines if ln.comment is None])
             body.extend(before)
             if old not in self.removed:
                 body.append(new)
@@ -127,7 +132,7 @@ class _Apply(cst.CSTTransformer):
         at = 1 if body and _is_docstring(body[0]) else 0
         following = body[at] if at < len(body) else None
         if isinstance(following, (cst.FunctionDef, cst.ClassDef)) and not following.leading_lines:
-            body[at] = following.with_changes(leading_lines=[cst.EmptyLine()])  # a blank line before the def
+            body[at] = following.with_changes(leading_lines=[cst.EmptyLine(indent=False)])  # a blank line before the def
         return updated_node.with_changes(
             body=updated_node.body.with_changes(body=body[:at] + new + body[at:])
         )

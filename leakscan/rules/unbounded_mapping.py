@@ -151,6 +151,18 @@ class UnboundedMapping(ContainerRule):
                     self.cache[key] = value
             """,
             line=3,
+            fixed="""
+            class CachingEngine:
+                MAX_CACHE_SIZE = 1000
+
+                def __init__(self):
+                    self.cache = {}
+
+                def put(self, key, value):
+                    if len(self.cache) >= self.MAX_CACHE_SIZE and key not in self.cache:
+                        self.cache.pop(next(iter(self.cache)))
+                    self.cache[key] = value
+            """,
         ),
         Invalid(
             """

@@ -79,6 +79,15 @@ class UnboundedMemoization(Rule):
                 return decode(token)
             """,
             line=3,
+            fixed="""
+            import functools
+
+            MAX_VERIFY_CACHE_SIZE = 1000
+
+            @functools.lru_cache(maxsize=MAX_VERIFY_CACHE_SIZE)
+            def verify(token):
+                return decode(token)
+            """,
         ),
         Invalid(
             """

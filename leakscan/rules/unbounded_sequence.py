@@ -132,6 +132,17 @@ class UnboundedSequence(ContainerRule):
                     self.metrics_history.append(metric)
             """,
             line=3,
+            fixed="""
+            from collections import deque
+            class PerformanceMonitor:
+                MAX_METRICS_HISTORY_SIZE = 1000
+
+                def __init__(self):
+                    self.metrics_history = deque(maxlen=self.MAX_METRICS_HISTORY_SIZE)
+
+                def record(self, metric):
+                    self.metrics_history.append(metric)
+            """,
         ),
         Invalid(
             """

@@ -98,6 +98,11 @@ class UnclosedFile(Rule):
                 return open(path).read()
             """,
             line=2,
+            fixed="""
+            def read(path):
+                with open(path) as handle:
+                    return handle.read()
+            """,
         ),
         Invalid(
             """

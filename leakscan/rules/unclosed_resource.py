@@ -88,6 +88,13 @@ class UnclosedResource(Rule):
                 return urllib.request.urlopen(url).read()
             """,
             line=4,
+            fixed="""
+            import urllib.request
+
+            def fetch(url):
+                with urllib.request.urlopen(url) as handle:
+                    return handle.read()
+            """,
         ),
         Invalid(
             """

@@ -93,6 +93,23 @@ class WarnOnlyBound(ContainerRule):
                     self.messages.append(message)
             """,
             line=9,
+            fixed="""
+            import logging
+            from collections import deque
+
+            logger = logging.getLogger(__name__)
+
+            class MessageBatch:
+                MAX_BATCH_SIZE = 1000
+
+                def __init__(self):
+                    self.messages = deque(maxlen=self.MAX_BATCH_SIZE)
+
+                def add_message(self, message):
+                    if len(self.messages) >= self.MAX_BATCH_SIZE:
+                        logger.warning("batch full")
+                    self.messages.append(message)
+            """,
         ),
     ]
 
