@@ -14,8 +14,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from leakscan.engine import EngineOptions, analyse, scan_source
-from leakscan.fixes.edits import apply_edits
 from leakscan.findings import FileResult, Level
+from leakscan.fixes.edits import apply_edits
 from leakscan.rule import Invalid, Rule, Valid
 
 
@@ -75,7 +75,8 @@ def apply_fixes(rule: type[Rule], code: str, *, unsafe: bool = True) -> str:
     for _ in range(20):
         analysis = analyse(data, "example.py", options)
         pending = [
-            f for f in analysis.result.findings
+            f
+            for f in analysis.result.findings
             if f.fix is not None and (unsafe or f.fix.applicability == "safe")
         ]
         if not pending or analysis.module is None:

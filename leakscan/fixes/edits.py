@@ -132,7 +132,9 @@ class _Apply(cst.CSTTransformer):
         at = 1 if body and _is_docstring(body[0]) else 0
         following = body[at] if at < len(body) else None
         if isinstance(following, (cst.FunctionDef, cst.ClassDef)) and not following.leading_lines:
-            body[at] = following.with_changes(leading_lines=[cst.EmptyLine(indent=False)])  # a blank line before the def
+            body[at] = following.with_changes(
+                leading_lines=[cst.EmptyLine(indent=False)]
+            )  # a blank line before the def
         return updated_node.with_changes(
             body=updated_node.body.with_changes(body=body[:at] + new + body[at:])
         )
