@@ -87,7 +87,10 @@ def test_fix_applies_only_safe_patches_without_unsafe_fixes(in_tmp: Path) -> Non
 
 
 def test_writes_keep_mode_encoding_and_newlines(in_tmp: Path) -> None:
-    source = "# -*- coding: latin-1 -*-\r\nNAME = 'caf\xe9'\r\nSEEN = []\r\n\r\ndef mark(x):\r\n    SEEN.append(x)\r\n"
+    source = (
+        "# -*- coding: latin-1 -*-\r\nNAME = 'caf\xe9'\r\nSEEN = []\r\n\r\n"
+        "def mark(x):\r\n    SEEN.append(x)\r\n"
+    )
     path = in_tmp / "legacy.py"
     path.write_bytes(source.encode("latin-1"))
     path.chmod(0o750)

@@ -95,7 +95,8 @@ def _details(console: Console, findings: list[Finding]) -> None:
             console.print(f"  [green]suggestion:[/green] {escape(f.suggestion)}")
         if f.fix is not None:
             console.print(
-                f"  [green]patch[/green] ({f.fix.pattern}, {f.fix.applicability}): {escape(f.fix.description)}"
+                f"  [green]patch[/green] ({f.fix.pattern}, {f.fix.applicability}): "
+                f"{escape(f.fix.description)}"
             )
             console.print(
                 Syntax(f.fix.diff.rstrip("\n"), "diff", theme="ansi_dark", background_color="default")
