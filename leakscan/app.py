@@ -46,7 +46,12 @@ def run(options: Options, known: list[type[Rule]]) -> int:
     if not targets and not problems:
         click.echo("leakscan: no Python files found to scan.", err=True)
         return 0
-    engine_options = EngineOptions(rules=tuple(rules), max_size=options.max_size)
+    engine_options = EngineOptions(
+        rules=tuple(rules),
+        max_size=options.max_size,
+        time_budget=options.file_timeout,
+        fix_min_confidence=options.min_confidence,
+    )
     result = scan_targets(
         targets,
         engine_options,

@@ -58,8 +58,8 @@ class ResultCache:
         return result
 
     def put(self, key: str, result: FileResult) -> None:
-        if any(error.kind == "read" for error in result.errors):
-            return  # the file may be readable next time
+        if any(error.kind in ("read", "internal") for error in result.errors):
+            return  # unreadable now, over the time budget, or a crash: try again next time
         path = self._path(key)
         try:
             if not self._ready:

@@ -8,7 +8,9 @@ see), 2 for usage and configuration errors, always as one line on stderr.
 from __future__ import annotations
 
 import os
+import signal
 import sys
+import threading
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, NoReturn
@@ -124,6 +126,20 @@ def _codes(values: Sequence[str]) -> list[str]:
 @click.option("--fix", is_flag=True, help="Apply the safe patches to the files, then report what is left.")
 @click.option("--unsafe-fixes", is_flag=True, help="With --fix, also apply the patches marked for review.")
 @click.option("--diff", is_flag=True, help="Print every patch as one unified diff and change nothing.")
+@click.option(
+    "--file-timeout",
+    type=click.FloatRange(min=0),
+    default=None,
+    metavar="SECONDS",
+    help="Give up on a file after this long and report it as an error; 0 for no limit.  [default: 120]",
+)
+@click.option(
+    "--plugin",
+    "plugins",
+    multiple=True,
+    metavar="MODULE",
+    help="Also load rules from this importable module or package (besides installed rule packs).",
+)
 @click.option("--list-rules", is_flag=True, help="List the rules and exit.")
 @click.option("--explain", metavar="RULE", default=None, help="Print a rule's documentation and exit.")
 @click.option("--quiet", "-q", is_flag=True, help="Print only findings, errors and the totals line.")
@@ -153,6 +169,8 @@ def command(
     fix: bool,
     unsafe_fixes: bool,
     diff: bool,
+    file_timeout: float | None,
+    plugins: tuple[str, ...],
     list_rules: bool,
     explain: str | None,
     quiet: bool,
@@ -168,7 +186,7 @@ def command(
     from leakscan.registry import RegistryError, all_rules
 
     try:
-        rules = all_rules()
+        rules = all_rules(list(plugins))
     except RegistryError as exc:
         raise ConfigError(str(exc)) from exc
     if list_rules:
@@ -207,6 +225,7 @@ def command(
     given("fix", fix or None)
     given("unsafe_fixes", unsafe_fixes or None)
     given("diff", diff or None)
+    given("file_timeout", file_timeout)
     if fix and diff:
         raise ConfigError("--fix and --diff exclude each other: --diff only shows the patches")
     if unsafe_fixes and not (fix or diff):
@@ -257,8 +276,14 @@ def _fail(message: str) -> NoReturn:
     sys.exit(2)
 
 
+def _terminate(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt  # unwinds like Ctrl-C: pools stop, temporary files are removed
+
+
 def main(argv: Sequence[str] | None = None) -> None:
     """Entry point: usage and configuration errors become one line and exit code 2."""
+    if threading.current_thread() is threading.main_thread():
+        signal.signal(signal.SIGTERM, _terminate)
     try:
         command.main(
             args=list(argv) if argv is not None else None, prog_name="leakscan", standalone_mode=False

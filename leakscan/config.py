@@ -58,6 +58,8 @@ class Options:
     fix: bool = False
     unsafe_fixes: bool = False
     diff: bool = False
+    file_timeout: float = 120.0
+    plugins: list[str] = field(default_factory=list)
     per_file_ignores: dict[str, list[str]] = field(default_factory=dict)
 
 
@@ -97,6 +99,11 @@ def _ignores_map(value: Any) -> dict[str, list[str]] | None:
     return result
 
 
+def _seconds(value: Any) -> float | None:
+    ok = isinstance(value, (int, float)) and not isinstance(value, bool) and value >= 0
+    return float(value) if ok else None
+
+
 def _bool(value: Any) -> bool | None:
     return value if isinstance(value, bool) else None
 
@@ -111,6 +118,7 @@ _KEYS: dict[str, tuple[str, str, Any]] = {
     "max-size": ("max_size", "a positive integer", _positive_int),
     "respect-gitignore": ("respect_gitignore", "true or false", _bool),
     "baseline": ("baseline", "a path to a baseline file", _path),
+    "file-timeout": ("file_timeout", "a number of seconds (0 for none)", _seconds),
     "per-file-ignores": ("per_file_ignores", "a table of glob = [rule ids]", _ignores_map),
 }
 

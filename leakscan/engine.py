@@ -10,10 +10,12 @@ from __future__ import annotations
 import ast
 import hashlib
 import re
+import signal
 import sys
 import threading
 import tokenize
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from io import BytesIO
 from pathlib import Path
@@ -21,7 +23,7 @@ from pathlib import Path
 import libcst as cst
 
 from leakscan.analyses.positions import Span, spans
-from leakscan.findings import CensusEntry, FileError, FileResult, Finding, Fix, Related
+from leakscan.findings import CensusEntry, FileError, FileResult, Finding, Fix, Level, Related
 from leakscan.fixes.edits import apply_edits, unified_diff
 from leakscan.rule import FileContext, Report, Rule
 
@@ -37,6 +39,9 @@ class EngineOptions:
 
     rules: tuple[type[Rule], ...]
     max_size: int = 1000
+    time_budget: float = 0.0  # seconds per file; 0 means none (not part of the cache key)
+    # Patches cost a transformation and a code generation each: only for findings shown.
+    fix_min_confidence: Level = Level.MEDIUM
 
 
 def decode(data: bytes) -> tuple[str, str]:
@@ -67,13 +72,48 @@ def scan_source(data: bytes | str, display: str, options: EngineOptions) -> File
     fails too does it become an error entry.
     """
     try:
-        return _scan_source(data, display, options)
-    except RecursionError:
-        pass
+        with _budget(options.time_budget):
+            try:
+                return _scan_source(data, display, options)
+            except RecursionError:
+                pass
+            try:
+                return _with_deep_stack(lambda: _scan_source(data, display, options))
+            except RecursionError:
+                return _error(display, "internal", "nested too deeply to analyse")
+    except OverBudget:
+        return _error(
+            display,
+            "internal",
+            f"gave up after {options.time_budget:g} s (the per-file time budget, --file-timeout)",
+        )
+
+
+class OverBudget(BaseException):
+    """A file took longer than the per-file time budget (a BaseException, so that no
+    ``except Exception`` around a parser or a rule mistakes it for their failure)."""
+
+
+@contextmanager
+def _budget(seconds: float) -> Iterator[None]:
+    """Interrupt the scan of one file after ``seconds`` (main thread, POSIX only)."""
+    usable = (
+        seconds > 0 and hasattr(signal, "setitimer") and threading.current_thread() is threading.main_thread()
+    )
+    if not usable:
+        yield
+        return
+
+    def expire(signum: int, frame: object) -> None:
+        raise OverBudget
+
+    previous = signal.signal(signal.SIGALRM, expire)
+    signal.setitimer(signal.ITIMER_REAL, seconds)
     try:
-        return _with_deep_stack(lambda: _scan_source(data, display, options))
-    except RecursionError:
-        return _error(display, "internal", "nested too deeply to analyse")
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
 
 
 _DEEP_STACK_BYTES = 512 * 1024 * 1024
@@ -150,6 +190,7 @@ def analyse(data: bytes | str, display: str, options: EngineOptions) -> Analysis
     ctx = FileContext(
         display, module, max_size=options.max_size, selected=frozenset(r.id for r in options.rules)
     )
+    ctx.fix_min_confidence = options.fix_min_confidence
     errors: list[FileError] = []
     for rule_class in options.rules:
         rule = rule_class()
@@ -179,6 +220,7 @@ def _assemble(
     findings: list[Finding] = []
     silenced: list[Finding] = []
     occurrences: dict[str, int] = {}
+    fix_floor = ctx.fix_min_confidence.rank
     for report in ctx.reports:
         span = positions.get(report.node) or Span(1, 1, 1, 1)
         span = _first_line(report.node, span, source_lines)
@@ -203,7 +245,7 @@ def _assemble(
             related=tuple(sorted(set(related), key=lambda r: (r.line, r.column))),
             fingerprint=_fingerprint(ctx, report, source_lines, span, occurrences),
             snippet=_snippet(source_lines, span),
-            fix=_fix(ctx, report),
+            fix=_fix(ctx, report) if report.confidence.rank >= fix_floor else None,
         )
         reports[finding.fingerprint] = report
         if _is_suppressed(report.rule.id, source_lines, span.line):
@@ -236,10 +278,8 @@ def _fix(ctx: FileContext, report: Report) -> Fix | None:
     if proposal is None:
         return None
     try:
-        patched = apply_edits(ctx.module, proposal.edits)
-        new_code = patched.code
-        cst.parse_module(new_code)
-    except Exception:  # a patch that cannot be applied or does not parse is no patch
+        new_code = apply_edits(ctx.module, proposal.edits).code
+    except Exception:  # a patch that cannot be applied is no patch (--fix also re-parses)
         return None
     old_code = ctx.module.code
     if new_code == old_code:

@@ -88,6 +88,7 @@ class FileContext:
         self.module = module
         self.max_size = max_size
         self.selected = selected  # ids of the rules in this run, so rules can defer to each other
+        self.fix_min_confidence = Level.MEDIUM  # patches are computed for findings this sure
         self.index: ModuleIndex = build_index(module)
         self.reports: list[Report] = []
         self.verdicts: list[Verdict] = []

@@ -38,7 +38,7 @@ class RunOptions:
 def options_key(options: EngineOptions) -> str:
     """Everything in the engine options that changes a file's result, as a string."""
     rules = ",".join(f"{r.id}={r.__module__}.{r.__qualname__}" for r in options.rules)
-    return f"rules={rules};max_size={options.max_size}"
+    return f"rules={rules};max_size={options.max_size};fixes={options.fix_min_confidence.value}"
 
 
 class ProgressSink(Protocol):
