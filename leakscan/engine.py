@@ -221,7 +221,8 @@ def _assemble(
     silenced: list[Finding] = []
     occurrences: dict[str, int] = {}
     fix_floor = ctx.fix_min_confidence.rank
-    for report in ctx.reports:
+    patches = _Quota(MAX_PATCHES_PER_FILE)
+    for report in sorted(ctx.reports, key=lambda r: (-r.severity.rank, -r.confidence.rank)):
         span = positions.get(report.node) or Span(1, 1, 1, 1)
         span = _first_line(report.node, span, source_lines)
         related = tuple(
@@ -245,7 +246,7 @@ def _assemble(
             related=tuple(sorted(set(related), key=lambda r: (r.line, r.column))),
             fingerprint=_fingerprint(ctx, report, source_lines, span, occurrences),
             snippet=_snippet(source_lines, span),
-            fix=_fix(ctx, report) if report.confidence.rank >= fix_floor else None,
+            fix=_fix(ctx, report) if report.confidence.rank >= fix_floor and patches.take() else None,
         )
         reports[finding.fingerprint] = report
         if _is_suppressed(report.rule.id, source_lines, span.line):
@@ -270,6 +271,21 @@ def _assemble(
     return FileResult(
         ctx.path, lines, tuple(findings), census, tuple(errors), len(silenced), silenced=tuple(silenced)
     )
+
+
+# Each patch costs a tree transformation and a code generation of the whole file; a file
+# with hundreds of findings (a test module at --min-confidence low) would take minutes.
+# --fix is not limited by this: it re-analyses after every patch.
+MAX_PATCHES_PER_FILE = 20
+
+
+class _Quota:
+    def __init__(self, left: int) -> None:
+        self.left = left
+
+    def take(self) -> bool:
+        self.left -= 1
+        return self.left >= 0
 
 
 def _fix(ctx: FileContext, report: Report) -> Fix | None:

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import threading
 import time
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, replace
@@ -107,7 +108,15 @@ def _from_cache(cache: ResultCache | None, target: Target) -> tuple[FileResult |
 
 
 def _pool(options: EngineOptions, processes: int) -> Pool:
-    method = "fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn"
+    """Fork is the fastest start, but forking while another thread holds a lock can leave a
+    worker deadlocked; with any other thread alive, start workers from a clean server."""
+    methods = multiprocessing.get_all_start_methods()
+    if "fork" in methods and threading.active_count() == 1:
+        method = "fork"
+    elif "forkserver" in methods:
+        method = "forkserver"
+    else:
+        method = "spawn"
     context = multiprocessing.get_context(method)
     return context.Pool(processes, initializer=_init_worker, initargs=(options,))
 

@@ -6,7 +6,7 @@ from typing import ClassVar
 
 import libcst as cst
 
-from leakscan.analyses.containers import Container, ContainerAnalysis, Family, Site, judge
+from leakscan.analyses.containers import Container, ContainerAnalysis, Family, Judgement, Site, judge
 from leakscan.analyses.lifetime import (
     long_lived_class,
     module_singleton,
@@ -17,6 +17,7 @@ from leakscan.analyses.lifetime import (
 )
 from leakscan.analyses.loops import LoopAnalysis
 from leakscan.findings import Level
+from leakscan.fixes.edits import Proposal
 from leakscan.fixes.patterns import container_proposal
 from leakscan.rule import FileContext, Rule
 
@@ -77,14 +78,8 @@ class ContainerRule(Rule):
             message += "; its size check does not stop the growth"
             related.append((verdict.warn_only.node, "size check whose branch bounds nothing"))
         related += [(s.node, f"escapes here ({s.how})") for s in verdict.escapes[:2]]
-        proposal = container_proposal(
-            ctx.index,
-            container,
-            ctx.analysis(ContainerAnalysis).references(container),
-            verdict.growth,
-            bool(verdict.escapes),
-            ctx.max_size,
-        )
+        proposal = proposal_for(ctx, container, verdict)
+
         ctx.report(
             self,
             container.target,
@@ -138,3 +133,11 @@ def _short(qualname: str) -> str:
 
 def _lower(level: Level) -> Level:
     return {Level.HIGH: Level.MEDIUM, Level.MEDIUM: Level.LOW, Level.LOW: Level.LOW}[level]
+
+
+def proposal_for(ctx: FileContext, container: Container, verdict: Judgement) -> Proposal | None:
+    """The eviction patch for a flagged container, if a correct one exists."""
+    references = ctx.analysis(ContainerAnalysis).references(container)
+    return container_proposal(
+        ctx.index, container, references, verdict.growth, bool(verdict.escapes), ctx.max_size
+    )

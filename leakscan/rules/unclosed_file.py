@@ -2,19 +2,12 @@
 
 from __future__ import annotations
 
-from leakscan.analyses.index import ModuleIndex
-from leakscan.analyses.resources import FILE_OPENERS, Resource, ResourceAnalysis
-from leakscan.findings import Level
-from leakscan.fixes.edits import Proposal
-from leakscan.fixes.patterns import context_manager
-from leakscan.rule import FileContext, Invalid, Rule, Valid
+from leakscan.analyses.resources import FILE_OPENERS
+from leakscan.rule import Invalid, Valid
+from leakscan.rules._resource_rule import ResourceRule
 
 
-def _file_resources(index: ModuleIndex) -> ResourceAnalysis:
-    return ResourceAnalysis(index, FILE_OPENERS)
-
-
-class UnclosedFile(Rule):
+class UnclosedFile(ResourceRule):
     """
     ## What it does
     Flags `open()` and its kin (`io.open`, `codecs.open`, `gzip.open`, `bz2.open`,
@@ -52,8 +45,8 @@ class UnclosedFile(Rule):
 
     id = "LK401"
     name = "unclosed-file"
-    family = "resources"
-    severity = Level.MEDIUM
+    openers = FILE_OPENERS
+    advice = "open it in a `with` block"
     message = "file is opened outside `with` and never closed"
 
     VALID = [
@@ -132,49 +125,3 @@ class UnclosedFile(Rule):
             line=2,
         ),
     ]
-
-    def check(self, ctx: FileContext) -> None:
-        for resource in ctx.analysis(_file_resources).resources:
-            kind = resource.opener.rsplit(".", 1)[-1] + "()"
-            symbol = resource.scope.function_scope().qualname or "<module>"
-            if resource.owner is not None:
-                ctx.safe(
-                    self,
-                    resource.call,
-                    symbol=symbol,
-                    kind=kind,
-                    verdict=_SLUGS.get(resource.owner, resource.owner),
-                    detail=resource.detail,
-                )
-                continue
-            ctx.report(
-                self,
-                resource.call,
-                symbol=symbol,
-                message=resource.detail,
-                confidence=Level(resource.leak_confidence),
-                proposal=_proposal(ctx, resource),
-                suggestion="open it in a `with` block",
-                kind=kind,
-            )
-
-
-_SLUGS = {
-    "with": "inside-with",
-    "finally": "closed-in-finally",
-    "caller": "returned",
-    "object": "owned-by-object",
-    "escape": "handed-off",
-    "closed": "closed-at-once",
-}
-
-
-def _proposal(ctx: FileContext, resource: Resource) -> Proposal | None:
-    """A ``with`` block, when the handle is used once or bound and used in one block."""
-    if resource.opener.endswith("sqlite3.connect"):
-        return None  # ``with sqlite3.connect()`` commits but does not close: needs closing()
-    if resource.symbol:
-        return context_manager(ctx.index, resource.call, resource.symbol)
-    if "used once" in resource.detail or "passed straight" in resource.detail:
-        return context_manager(ctx.index, resource.call, None)
-    return None

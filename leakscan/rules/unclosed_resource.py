@@ -2,28 +2,12 @@
 
 from __future__ import annotations
 
-from leakscan.analyses.index import ModuleIndex
-from leakscan.analyses.resources import RESOURCE_OPENERS, Resource, ResourceAnalysis
-from leakscan.findings import Level
-from leakscan.fixes.edits import Proposal
-from leakscan.fixes.patterns import context_manager
-from leakscan.rule import FileContext, Invalid, Rule, Valid
-
-_SLUGS = {
-    "with": "inside-with",
-    "finally": "closed-in-finally",
-    "caller": "returned",
-    "object": "owned-by-object",
-    "escape": "handed-off",
-    "closed": "closed-at-once",
-}
+from leakscan.analyses.resources import RESOURCE_OPENERS
+from leakscan.rule import Invalid, Valid
+from leakscan.rules._resource_rule import ResourceRule
 
 
-def _resources(index: ModuleIndex) -> ResourceAnalysis:
-    return ResourceAnalysis(index, RESOURCE_OPENERS)
-
-
-class UnclosedResource(Rule):
+class UnclosedResource(ResourceRule):
     """
     ## What it does
     Flags sockets, `subprocess.Popen`, `sqlite3.connect`, `zipfile.ZipFile`,
@@ -56,8 +40,8 @@ class UnclosedResource(Rule):
 
     id = "LK402"
     name = "unclosed-resource"
-    family = "resources"
-    severity = Level.MEDIUM
+    openers = RESOURCE_OPENERS
+    advice = "create it in a `with` block (contextlib.closing() where needed)"
     message = "resource is created outside `with` and never closed"
 
     VALID = [
@@ -107,39 +91,3 @@ class UnclosedResource(Rule):
             line=4,
         ),
     ]
-
-    def check(self, ctx: FileContext) -> None:
-        for resource in ctx.analysis(_resources).resources:
-            kind = resource.opener.rsplit(".", 1)[-1] + "()"
-            symbol = resource.scope.function_scope().qualname or "<module>"
-            if resource.owner is not None:
-                ctx.safe(
-                    self,
-                    resource.call,
-                    symbol=symbol,
-                    kind=kind,
-                    verdict=_SLUGS.get(resource.owner, resource.owner),
-                    detail=resource.detail,
-                )
-                continue
-            ctx.report(
-                self,
-                resource.call,
-                symbol=symbol,
-                message=resource.detail,
-                confidence=Level(resource.leak_confidence),
-                proposal=_proposal(ctx, resource),
-                suggestion="create it in a `with` block (contextlib.closing() where needed)",
-                kind=kind,
-            )
-
-
-def _proposal(ctx: FileContext, resource: Resource) -> Proposal | None:
-    """A ``with`` block, when the handle is used once or bound and used in one block."""
-    if resource.opener.endswith("sqlite3.connect"):
-        return None  # ``with sqlite3.connect()`` commits but does not close: needs closing()
-    if resource.symbol:
-        return context_manager(ctx.index, resource.call, resource.symbol)
-    if "used once" in resource.detail or "passed straight" in resource.detail:
-        return context_manager(ctx.index, resource.call, None)
-    return None

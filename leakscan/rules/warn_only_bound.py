@@ -4,9 +4,14 @@ from __future__ import annotations
 
 from leakscan.analyses.containers import ContainerAnalysis, judge
 from leakscan.findings import Level
-from leakscan.fixes.patterns import container_proposal
 from leakscan.rule import FileContext, Invalid, Valid
-from leakscan.rules._container_rule import LIFETIME_WORDS, ContainerRule, confidence_for, severity_for
+from leakscan.rules._container_rule import (
+    LIFETIME_WORDS,
+    ContainerRule,
+    confidence_for,
+    proposal_for,
+    severity_for,
+)
 
 
 class WarnOnlyBound(ContainerRule):
@@ -138,12 +143,5 @@ class WarnOnlyBound(ContainerRule):
                 related=[(check.node, "size check that bounds nothing")]
                 + [(s.node, f"grows here ({s.how})") for s in verdict.growth[:4]],
                 kind=f"{container.kind} ({LIFETIME_WORDS[container.lifetime]})",
-                proposal=container_proposal(
-                    ctx.index,
-                    container,
-                    ctx.analysis(ContainerAnalysis).references(container),
-                    verdict.growth,
-                    bool(verdict.escapes),
-                    ctx.max_size,
-                ),
+                proposal=proposal_for(ctx, container, verdict),
             )

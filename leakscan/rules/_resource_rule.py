@@ -1,0 +1,74 @@
+"""Shared behaviour of the resource rules (LK401, LK402): one verdict per opening call."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import ClassVar
+
+from leakscan.analyses.index import ModuleIndex
+from leakscan.analyses.resources import Resource, ResourceAnalysis
+from leakscan.findings import Level
+from leakscan.fixes.edits import Proposal
+from leakscan.fixes.patterns import context_manager
+from leakscan.rule import FileContext, Rule
+
+_SLUGS = {
+    "with": "inside-with",
+    "finally": "closed-in-finally",
+    "caller": "returned",
+    "object": "owned-by-object",
+    "escape": "handed-off",
+    "closed": "closed-at-once",
+}
+_ANALYSES: dict[frozenset[str], Callable[[ModuleIndex], ResourceAnalysis]] = {}
+
+
+def _analysis_for(openers: frozenset[str]) -> Callable[[ModuleIndex], ResourceAnalysis]:
+    """One analysis factory per set of openers, so each is computed once per file."""
+    factory = _ANALYSES.get(openers)
+    if factory is None:
+
+        def factory(index: ModuleIndex) -> ResourceAnalysis:
+            return ResourceAnalysis(index, openers)
+
+        _ANALYSES[openers] = factory
+    return factory
+
+
+class ResourceRule(Rule):
+    family = "resources"
+    severity = Level.MEDIUM
+    openers: ClassVar[frozenset[str]]
+    advice: ClassVar[str]
+
+    def check(self, ctx: FileContext) -> None:
+        for resource in ctx.analysis(_analysis_for(self.openers)).resources:
+            kind = resource.opener.rsplit(".", 1)[-1] + "()"
+            symbol = resource.scope.function_scope().qualname or "<module>"
+            if resource.owner is not None:
+                verdict = _SLUGS.get(resource.owner, resource.owner)
+                ctx.safe(
+                    self, resource.call, symbol=symbol, kind=kind, verdict=verdict, detail=resource.detail
+                )
+                continue
+            ctx.report(
+                self,
+                resource.call,
+                symbol=symbol,
+                message=resource.detail,
+                confidence=Level(resource.leak_confidence),
+                proposal=_proposal(ctx, resource),
+                suggestion=self.advice,
+                kind=kind,
+            )
+
+
+def _proposal(ctx: FileContext, resource: Resource) -> Proposal | None:
+    """A ``with`` block, when the handle is used once or bound and used in one block."""
+    if resource.opener.endswith("sqlite3.connect"):
+        return None  # ``with sqlite3.connect()`` commits but does not close: needs closing()
+    if resource.symbol:
+        return context_manager(ctx.index, resource.call, resource.symbol)
+    if "used once" in resource.detail or "passed straight" in resource.detail:
+        return context_manager(ctx.index, resource.call, None)
+    return None
