@@ -246,7 +246,7 @@ def _assemble(
             related=tuple(sorted(set(related), key=lambda r: (r.line, r.column))),
             fingerprint=_fingerprint(ctx, report, source_lines, span, occurrences),
             snippet=_snippet(source_lines, span),
-            fix=_fix(ctx, report) if report.confidence.rank >= fix_floor and patches.take() else None,
+            fix=_fix(ctx, report, text) if report.confidence.rank >= fix_floor and patches.take() else None,
         )
         reports[finding.fingerprint] = report
         if _is_suppressed(report.rule.id, source_lines, span.line):
@@ -288,16 +288,16 @@ class _Quota:
         return self.left >= 0
 
 
-def _fix(ctx: FileContext, report: Report) -> Fix | None:
-    """The report's patch as a diff, only if the patched file still parses."""
+def _fix(ctx: FileContext, report: Report, old_code: str) -> Fix | None:
+    """The report's patch as a diff (``--fix`` re-parses the result before it writes)."""
     proposal = report.proposal
     if proposal is None:
         return None
     try:
-        new_code = apply_edits(ctx.module, proposal.edits).code
+        new_code = apply_edits(ctx.module, proposal.edits, ctx.index.parents).code
     except Exception:  # a patch that cannot be applied is no patch (--fix also re-parses)
         return None
-    old_code = ctx.module.code
+    # ``old_code`` is the decoded source, which libcst reproduces exactly: no second codegen.
     if new_code == old_code:
         return None
     diff = unified_diff(ctx.path, old_code, new_code)
