@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import signal
 import threading
 import time
 from collections.abc import Iterator, Sequence
@@ -148,6 +149,9 @@ _WORKER_OPTIONS: EngineOptions | None = None
 def _init_worker(options: EngineOptions) -> None:
     global _WORKER_OPTIONS
     _WORKER_OPTIONS = options
+    # The parent handles Ctrl-C and ends the pool; a worker just stops, without a traceback.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
 
 
 def _work(task: tuple[int, str, str]) -> tuple[int, FileResult]:

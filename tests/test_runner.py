@@ -89,3 +89,20 @@ def test_cli_cache_flags(in_tmp: Path) -> None:
     assert json.loads(first.output)["findings"] == json.loads(second.output)["findings"]
     runner.invoke(command, [".", "--no-cache", "--cache-dir", "other"])
     assert not (in_tmp / "other").exists()
+
+
+def test_a_pooled_run_prints_nothing_on_stderr() -> None:
+    """Workers are ended with SIGTERM when the scan is done: they must stop silently."""
+    import subprocess
+    import sys
+
+    tree = ROOT / "fixtures" / "agent_cellphone_v2" / "before"
+    proc = subprocess.run(
+        [sys.executable, "-m", "leakscan", str(tree), "--format", "concise", "--no-cache", "-j", "2"],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert proc.returncode == 1
+    assert proc.stderr == ""
+    assert proc.stdout.count(" LK10") == 5
