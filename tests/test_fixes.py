@@ -45,7 +45,7 @@ def findings(path: str) -> list[dict]:  # type: ignore[type-arg]
 def test_every_container_finding_of_the_sample_has_a_patch(sample: Path) -> None:
     found = findings("before")
     assert len(found) == 5
-    assert {f["fix"]["pattern"] for f in found} == {"fifo-eviction", "rolling-window", "deque-maxlen"}
+    assert {f["fix"]["pattern"] for f in found} == {"lru-eviction", "rolling-window", "deque-maxlen"}
 
 
 def test_diff_applies_cleanly_and_changes_nothing(sample: Path) -> None:

@@ -175,6 +175,10 @@ def container_proposal(
 ) -> Proposal | None:
     if container.family == "sequence":
         return _sequence(index, container, refs, growth, escapes, size)
+    if not escapes:
+        lru = _lru(index, container, refs, growth, size)
+        if lru is not None:
+            return lru
     return _mapping(index, container, growth, escapes, size)
 
 
@@ -379,6 +383,88 @@ def _mapping(
         "review" if escapes else "safe",
         f"evict the oldest entry when {sizer.name} is reached (dicts keep insertion order)",
         tuple(edits),
+    )
+
+
+def _lru(
+    index: ModuleIndex,
+    container: Container,
+    refs: list[cst.BaseExpression],
+    growth: tuple[Site, ...],
+    size: int,
+) -> Proposal | None:
+    """A cache read through ``get``/``[]``: an OrderedDict, refreshed on every read, that drops
+    the least recently used entry when full.  Only when every read and write is seen and simple."""
+    if container.kind != "dict" or not _empty_dict(container.value):
+        return None
+    reads: list[tuple[cst.BaseExpression, cst.BaseExpression, Scope]] = []  # (target, key, scope)
+    for ref in refs:
+        if ref is container.target:
+            continue
+        parent = index.parent(ref)
+        if isinstance(parent, cst.Attribute) and parent.value is ref and parent.attr.value == "get":
+            call = index.parent(parent)
+            if isinstance(call, cst.Call) and call.func is parent and call.args:
+                reads.append((ref, call.args[0].value, index.scope(call)))
+                continue
+        if isinstance(parent, cst.Subscript) and parent.value is ref:
+            holder = index.parent(parent)
+            if isinstance(holder, (cst.AssignTarget, cst.Del)):
+                continue  # a write or a delete, not a read
+            key = parent.slice[0].slice.value if isinstance(parent.slice[0].slice, cst.Index) else None
+            if key is None:
+                return None
+            reads.append((ref, key, index.scope(parent)))
+    if not reads or any(not isinstance(site.node, cst.Subscript) for site in growth):
+        return None
+    sizer = Sizer(index, container, size)
+    edits: list[Edit] = []
+    for target, key, _scope in reads:
+        statement = body_statement(index, target)
+        if statement is None or not _simple(key) or not _simple(target):
+            return None
+        name, k = _code(index, target), _code(index, key)
+        edits.append(
+            Insert(statement, (cst.parse_statement(f"if {k} in {name}:\n    {name}.move_to_end({k})\n"),))
+        )
+    for site in growth:
+        node = site.node
+        assert isinstance(node, cst.Subscript)
+        statement = body_statement(index, node)
+        bound = sizer.reference(site.scope)
+        if statement is None or bound is None or not _simple(site.key) or not _simple(node.value):
+            return None
+        name, k = _code(index, node.value), _code(index, site.key)  # type: ignore[arg-type]
+        guard = f"if len({name}) >= {bound} and {k} not in {name}:\n    {name}.popitem(last=False)\n"
+        edits.append(Insert(statement, (cst.parse_statement(guard),)))
+    spelled = (
+        "OrderedDict"
+        if index.imports.get("OrderedDict", "collections.OrderedDict") == ("collections.OrderedDict")
+        else None
+    )
+    if spelled is None:
+        return None
+    edits.append(Replace(container.value, cst.parse_expression("OrderedDict()")))
+    edits.append(AddImport("collections", "OrderedDict"))
+    constant = sizer.constant()
+    if constant is not None:
+        edits.append(constant)
+    return Proposal(
+        "lru-eviction",
+        "review",
+        f"an OrderedDict refreshed on each read that drops the least recently used entry at {sizer.name}",
+        tuple(edits),
+    )
+
+
+def _empty_dict(value: cst.BaseExpression) -> bool:
+    if isinstance(value, cst.Dict):
+        return not value.elements
+    return (
+        isinstance(value, cst.Call)
+        and isinstance(value.func, cst.Name)
+        and value.func.value == "dict"
+        and not value.args
     )
 
 

@@ -143,6 +143,38 @@ class UnboundedMapping(ContainerRule):
     INVALID = [
         Invalid(
             """
+            class ProfileCache:
+                def __init__(self):
+                    self.profiles = {}
+
+                def get(self, user_id):
+                    return self.profiles.get(user_id)
+
+                def put(self, user_id, profile):
+                    self.profiles[user_id] = profile
+            """,
+            line=3,
+            fixed="""
+            from collections import OrderedDict
+            class ProfileCache:
+                MAX_PROFILES_SIZE = 1000
+
+                def __init__(self):
+                    self.profiles = OrderedDict()
+
+                def get(self, user_id):
+                    if user_id in self.profiles:
+                        self.profiles.move_to_end(user_id)
+                    return self.profiles.get(user_id)
+
+                def put(self, user_id, profile):
+                    if len(self.profiles) >= self.MAX_PROFILES_SIZE and user_id not in self.profiles:
+                        self.profiles.popitem(last=False)
+                    self.profiles[user_id] = profile
+            """,
+        ),
+        Invalid(
+            """
             class CachingEngine:
                 def __init__(self):
                     self.cache = {}
