@@ -232,3 +232,22 @@ def module_singleton(index: ModuleIndex, class_name: str) -> bool:
         ):
             return True
     return False
+
+
+# Functions that are the program's own entry point: what they hold lives exactly as long
+# as the process, and the process exit releases it.
+_MAIN_FUNCTIONS = frozenset({"main", "_main", "cli", "run_app", "run_forever", "serve_forever"})
+
+
+def in_program_main(index: ModuleIndex, node: cst.CSTNode) -> bool:
+    """``node`` runs as the program's main code: module level, a ``main()``-like function,
+    or under ``if __name__ == "__main__":``."""
+    function = index.scope(node).function_scope()
+    if function.kind == "module" or function.name in _MAIN_FUNCTIONS:
+        return True
+    for ancestor in index.ancestors(node):
+        if isinstance(ancestor, cst.If):
+            test = index.module.code_for_node(ancestor.test)
+            if "__name__" in test and "__main__" in test:
+                return True
+    return False

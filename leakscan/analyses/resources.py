@@ -14,6 +14,7 @@ import libcst as cst
 
 from leakscan.analyses.exprs import dotted
 from leakscan.analyses.index import ModuleIndex, Scope
+from leakscan.analyses.lifetime import in_program_main
 
 FILE_OPENERS = frozenset(
     {
@@ -165,19 +166,12 @@ class ResourceAnalysis:
         elif owner is None and opener.startswith("builtins.") and self.index.star_imports:
             confidence = "low"  # ``from x import *`` may have replaced the builtin
             detail += " (if this is the builtin: a star import may shadow it)"
-        elif owner is None and self._in_main(call, scope):
+        elif (
+            owner is None and scope.function_scope().kind == "function" and in_program_main(self.index, call)
+        ):
             confidence = "low"
             detail += " (in the program's main code, where the process exit closes it)"
         return Resource(call, opener, scope, owner, detail, confidence, symbol)
-
-    def _in_main(self, call: cst.Call, scope: Scope) -> bool:
-        function = scope.function_scope()
-        if function.kind == "function" and function.name in ("main", "_main", "cli", "_test", "test"):
-            return True
-        return any(
-            isinstance(a, cst.If) and "__main__" in self.index.module.code_for_node(a.test)
-            for a in self.index.ancestors(call)
-        )
 
     def _owner(
         self, node: cst.CSTNode, parent: cst.CSTNode | None, scope: Scope, short: str

@@ -4,11 +4,10 @@ from __future__ import annotations
 
 import libcst as cst
 
+from leakscan.analyses.lifetime import in_program_main
 from leakscan.analyses.loops import Loop, LoopAnalysis
 from leakscan.findings import Level
 from leakscan.rule import FileContext, Invalid, Rule, Valid
-
-_MAIN_NAMES = frozenset({"main", "run_forever", "serve_forever", "cli", "run_app"})
 
 
 class EndlessLoop(Rule):
@@ -163,7 +162,7 @@ class EndlessLoop(Rule):
         function = loop.scope.function_scope()
         confidence = Level.MEDIUM
         note = ""
-        if function.kind == "module" or function.name in _MAIN_NAMES or _under_main_guard(ctx, loop):
+        if in_program_main(ctx.index, loop.node):
             confidence = Level.LOW
             note = "; it looks like the program's main loop, which ends with the process"
         elif function.is_async and loop.awaits:
@@ -206,15 +205,6 @@ def _slug(how: str) -> str:
 
 def _describe(how: str) -> str:
     return {"break": "breaks", "return": "returns", "raise": "raises"}.get(how, how)
-
-
-def _under_main_guard(ctx: FileContext, loop: Loop) -> bool:
-    for ancestor in ctx.index.ancestors(loop.node):
-        if isinstance(ancestor, cst.If):
-            test = ctx.module.code_for_node(ancestor.test)
-            if "__name__" in test and "__main__" in test:
-                return True
-    return False
 
 
 _SPAWNERS = frozenset({"create_task", "ensure_future", "run_coroutine_threadsafe", "start_soon"})
