@@ -52,17 +52,7 @@ def run(options: Options, known: list[type[Rule]]) -> int:
         time_budget=options.file_timeout,
         fix_min_confidence=options.min_confidence,
     )
-    result = scan_targets(
-        targets,
-        engine_options,
-        RunOptions(
-            jobs=options.jobs, min_confidence=options.min_confidence, cache=_cache(options, engine_options)
-        ),
-        problems=problems,
-        progress=_progress(options, len(targets)),
-    )
-    if options.per_file_ignores:
-        result.files = [_per_file_ignores(r, options.per_file_ignores) for r in result.files]
+    result = _scan(options, targets, engine_options, problems, progress=True)
     if options.write_baseline:
         from leakscan import baseline
 
@@ -76,21 +66,9 @@ def run(options: Options, known: list[type[Rule]]) -> int:
         patches = _patches(options, targets, engine_options, result)
         if options.diff:
             sys.stdout.write("".join(p.diff() for p in patches if p.changed))
-            failing = [f for f in result.findings if f.severity.rank >= options.fail_on.rank]
-            return 1 if failing or result.errors else 0
+            return _exit_code(options, result)
         _write_patches(options, patches)
-        result = scan_targets(
-            targets,
-            engine_options,
-            RunOptions(
-                jobs=options.jobs,
-                min_confidence=options.min_confidence,
-                cache=_cache(options, engine_options),
-            ),
-            problems=problems,
-        )
-        if options.per_file_ignores:
-            result.files = [_per_file_ignores(r, options.per_file_ignores) for r in result.files]
+        result = _scan(options, targets, engine_options, problems, progress=False)  # what is left
     gone = 0
     if options.new_since:
         known_prints = _prints_at_revision(options, targets, engine_options, result)
@@ -102,8 +80,37 @@ def run(options: Options, known: list[type[Rule]]) -> int:
             f"leakscan: {gone} baselined finding(s) are gone; tighten the baseline with --write-baseline",
             err=True,
         )
+    return _exit_code(options, result)
+
+
+def _exit_code(options: Options, result: ScanResult) -> int:
+    """1 for anything at or above --fail-on, or a file that could not be scanned; else 0."""
     failing = [f for f in result.findings if f.severity.rank >= options.fail_on.rank]
     return 1 if failing or result.errors else 0
+
+
+def _scan(
+    options: Options,
+    targets: list[Target],
+    engine_options: EngineOptions,
+    problems: list[tuple[str, str]],
+    *,
+    progress: bool,
+) -> ScanResult:
+    """Scan the targets (cache, pool) and apply ``per-file-ignores``."""
+    run = RunOptions(
+        jobs=options.jobs, min_confidence=options.min_confidence, cache=_cache(options, engine_options)
+    )
+    result = scan_targets(
+        targets,
+        engine_options,
+        run,
+        problems=problems,
+        progress=_progress(options, len(targets)) if progress else None,
+    )
+    if options.per_file_ignores:
+        result.files = [_per_file_ignores(r, options.per_file_ignores) for r in result.files]
+    return result
 
 
 def _patches(

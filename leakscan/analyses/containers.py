@@ -45,6 +45,7 @@ class ContainerAnalysis:
         self.index = index
         self.phases = Phases(index)
         self.sites = SiteClassifier(index, self.phases)
+        self._related: dict[Scope, set[Scope]] = {}
         self.containers: list[Container] = []
         self._collect()
         for container in self.containers:
@@ -180,7 +181,13 @@ class ContainerAnalysis:
         return refs
 
     def _related_classes(self, owner: Scope) -> set[Scope]:
-        """The class and its subclasses defined in the same module."""
+        """The class and its subclasses defined in the same module (once per class)."""
+        found = self._related.get(owner)
+        if found is None:
+            found = self._related[owner] = self._subclass_closure(owner)
+        return found
+
+    def _subclass_closure(self, owner: Scope) -> set[Scope]:
         related = {owner}
         changed = True
         while changed:
