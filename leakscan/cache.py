@@ -25,7 +25,7 @@ _FORMAT = 1  # bump when FileResult's shape changes
 
 class ResultCache:
     def __init__(self, folder: Path, options_key: str) -> None:
-        self.folder = folder / f"v{_FORMAT}-{__version__}"
+        self.folder = folder / f"v{_FORMAT}-{__version__}-{_code_stamp()}"
         self.options_key = options_key
         self.hits = 0
         self.misses = 0
@@ -86,3 +86,14 @@ class ResultCache:
 
 def default_cache_dir() -> Path:
     return Path(os.environ.get(CACHE_DIR_ENV) or DEFAULT_CACHE_DIR)
+
+
+def _code_stamp() -> str:
+    """Changes whenever leakscan's own code does (an editable install between releases),
+    so a cache never serves results computed by other code."""
+    package = Path(__file__).resolve().parent
+    digest = hashlib.blake2b(digest_size=6)
+    for path in sorted(package.rglob("*.py")):
+        stat = path.stat()
+        digest.update(f"{path.relative_to(package)}:{stat.st_size}:{stat.st_mtime_ns}".encode())
+    return digest.hexdigest()

@@ -241,10 +241,13 @@ _MAIN_FUNCTIONS = frozenset({"main", "_main", "cli", "run_app", "run_forever", "
 
 def in_program_main(index: ModuleIndex, node: cst.CSTNode) -> bool:
     """``node`` runs as the program's main code: module level, a ``main()``-like function,
-    or under ``if __name__ == "__main__":``."""
+    or under ``if __name__ == "__main__":``.  A helper the guard calls is not included: it
+    is still a function someone else may call."""
     function = index.scope(node).function_scope()
-    if function.kind == "module" or function.name in _MAIN_FUNCTIONS:
-        return True
+    return function.kind == "module" or function.name in _MAIN_FUNCTIONS or _under_guard(index, node)
+
+
+def _under_guard(index: ModuleIndex, node: cst.CSTNode) -> bool:
     for ancestor in index.ancestors(node):
         if isinstance(ancestor, cst.If):
             test = index.module.code_for_node(ancestor.test)
