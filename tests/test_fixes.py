@@ -45,7 +45,10 @@ def findings(path: str) -> list[dict]:  # type: ignore[type-arg]
 def test_every_container_finding_of_the_sample_has_a_patch(sample: Path) -> None:
     found = findings("before")
     assert len(found) == 5
-    assert {f["fix"]["pattern"] for f in found} == {"lru-eviction", "rolling-window", "deque-maxlen"}
+    patterns = {f["symbol"]: f["fix"]["pattern"] for f in found}
+    # the status reader stamps each entry with its fetch time: evict the stalest, as the report did
+    assert patterns["StatusReader.status_cache"] == "oldest-first"
+    assert set(patterns.values()) == {"oldest-first", "lru-eviction", "rolling-window", "deque-maxlen"}
 
 
 def test_diff_applies_cleanly_and_changes_nothing(sample: Path) -> None:
@@ -84,6 +87,42 @@ def test_fix_applies_only_safe_patches_without_unsafe_fixes(in_tmp: Path) -> Non
     assert code == 1 and "fixed 0 finding(s)" in err
     invoke(".", "--fix", "--unsafe-fixes")
     assert ".pop()" in (in_tmp / "seen.py").read_text()
+
+
+STAMPED = """\
+import time
+
+SESSIONS = {}
+LAST_SEEN = {}
+
+
+def login(sid, user):
+    SESSIONS[sid] = user
+    LAST_SEEN[sid] = time.time()
+"""
+
+
+@pytest.mark.parametrize(
+    ("extra", "applicability"),
+    [
+        ("", "safe"),  # the timestamps change only beside the cache: both hold the same keys
+        ("\n\ndef ping(sid):\n    LAST_SEEN[sid] = time.time()\n", "review"),  # stamps of their own
+    ],
+)
+def test_oldest_first_evicts_by_the_timestamps_the_code_keeps(
+    in_tmp: Path, extra: str, applicability: str
+) -> None:
+    (in_tmp / "sessions.py").write_text(STAMPED + extra)
+    found = {f["symbol"]: f["fix"] for f in findings("sessions.py")}
+    assert set(found) == {"SESSIONS", "LAST_SEEN"}
+    # one patch bounds both: evicting from the cache also forgets the entry's timestamp
+    assert {fix["pattern"] for fix in found.values()} == {"oldest-first"}
+    assert {fix["applicability"] for fix in found.values()} == {applicability}
+    invoke(".", "--fix", "--unsafe-fixes")
+    patched = (in_tmp / "sessions.py").read_text()
+    assert "min(LAST_SEEN, key=LAST_SEEN.get)" in patched
+    compile(patched, "sessions.py", "exec")
+    assert findings("sessions.py") == []
 
 
 def test_writes_keep_mode_encoding_and_newlines(in_tmp: Path) -> None:
@@ -140,6 +179,10 @@ KINDS = {
     "list": ("[]", ["{c}.append(item)", "{c}.extend([item, item])", "{c} += [item]"]),
     "dict": ("{}", ["{c}[key] = item", "{c}[key] = {c}.get(key, 0)"]),
     "set": ("set()", ["{c}.add(key)"]),
+    "stamped": (
+        "{}",
+        ["{c}[key] = (item, time.time())", "{c}[key] = {{'item': item, 'at': time.monotonic()}}"],
+    ),
     "defaultdict": ("defaultdict(list)", ["{c}[key].append(item)"]),
 }
 READS = [
@@ -158,7 +201,7 @@ def container_module(draw: st.DrawFn) -> str:
     name = draw(st.sampled_from(["cache", "history", "seen_ids", "events"]))
     grow = draw(st.lists(st.sampled_from(growths), min_size=1, max_size=3))
     reads = draw(st.lists(st.sampled_from(READS), max_size=2))
-    header = "import logging\nfrom collections import defaultdict\n\n"
+    header = "import logging\nimport time\nfrom collections import defaultdict\n\n"
     if place == "module":
         c = name.upper()
         body = "\n".join(f"        {g.format(c=c)}" for g in grow + reads)

@@ -130,7 +130,9 @@ def test_new_since_errors(repo: Path, tmp_path_factory: pytest.TempPathFactory) 
     assert code == 2 and "needs a git repository" in err
 
 
-def test_sarif_validates_against_the_official_schema(repo: Path) -> None:
+def test_sarif_validates_against_the_official_schema(
+    repo: Path, tmp_path_factory: pytest.TempPathFactory
+) -> None:
     (repo / "app.py").write_text(OLD_LEAK + NEW_LEAK)
     (repo / "broken.py").write_text("def f(:\n")
     code, out, _ = invoke(".", "--format", "sarif")
@@ -147,6 +149,32 @@ def test_sarif_validates_against_the_official_schema(repo: Path) -> None:
         assert result["relatedLocations"]
         assert run["tool"]["driver"]["rules"][result["ruleIndex"]]["id"] == result["ruleId"]
     assert run["invocations"][0]["executionSuccessful"] is False
+
+    # every result with a patch carries it as SARIF replacements, equal to the diff
+    fixed = [r for r in results if "fixes" in r]
+    assert fixed
+    original = (repo / "app.py").read_text()
+    json_findings = json.loads(invoke(".", "--format", "json")[1])["findings"]
+    diffs = {f["line"]: f["fix"]["diff"] for f in json_findings if f["fix"]}
+    for result in fixed:
+        (fix,) = result["fixes"]
+        (change,) = fix["artifactChanges"]
+        assert change["artifactLocation"]["uri"] == "app.py"
+        line = result["locations"][0]["physicalLocation"]["region"]["startLine"]
+        pristine = tmp_path_factory.mktemp("pristine")
+        (pristine / "app.py").write_text(original)
+        subprocess.run(["git", "apply", "-"], cwd=pristine, input=diffs[line], text=True, check=True)
+        assert _replace(original, change["replacements"]) == (pristine / "app.py").read_text()
+
+
+def _replace(text: str, replacements: list[dict]) -> str:  # type: ignore[type-arg]
+    """Apply SARIF whole-line replacements (the way a viewer would)."""
+    lines = text.splitlines(keepends=True)
+    for r in sorted(replacements, key=lambda r: r["deletedRegion"]["startLine"], reverse=True):
+        region = r["deletedRegion"]
+        assert region["startColumn"] == region["endColumn"] == 1
+        lines[region["startLine"] - 1 : region["endLine"] - 1] = [r["insertedContent"]["text"]]
+    return "".join(lines)
 
 
 def test_github_annotations(repo: Path) -> None:

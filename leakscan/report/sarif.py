@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Sequence
 from typing import Any
 
@@ -40,12 +41,72 @@ def _result(f: Finding, index: dict[str, int]) -> dict[str, Any]:
     }
     if f.rule in index:
         result["ruleIndex"] = index[f.rule]
+    if f.fix is not None:
+        result["fixes"] = [
+            {
+                "description": {"text": f"{f.fix.description} ({f.fix.pattern}, {f.fix.applicability})"},
+                "artifactChanges": [
+                    {
+                        "artifactLocation": {"uri": f.path, "uriBaseId": "%SRCROOT%"},
+                        "replacements": replacements(f.fix.diff),
+                    }
+                ],
+            }
+        ]
     if f.related:
         result["relatedLocations"] = [
             {**_location(f.path, r.line, r.column), "id": n, "message": {"text": r.message}}
             for n, r in enumerate(f.related, 1)
         ]
     return result
+
+
+_HUNK = re.compile(r"^@@ -(\d+)(?:,(\d+))? \+\d+(?:,\d+)? @@")
+
+
+def replacements(diff: str) -> list[dict[str, Any]]:
+    """A unified diff as SARIF replacements: whole lines deleted, text inserted in their place.
+
+    Regions are in the original file's lines; a pure insertion is an empty region at the
+    start of the line it goes before.
+    """
+    changes: list[dict[str, Any]] = []
+    line = 0
+    start: int | None = None
+    deleted = 0
+    inserted: list[str] = []
+
+    def flush() -> None:
+        nonlocal start, deleted, inserted
+        if start is not None:
+            region = {"startLine": start, "startColumn": 1, "endLine": start + deleted, "endColumn": 1}
+            changes.append({"deletedRegion": region, "insertedContent": {"text": "".join(inserted)}})
+        start, deleted, inserted = None, 0, []
+
+    for text in diff.splitlines(keepends=True):
+        hunk = _HUNK.match(text)
+        if hunk is not None:
+            flush()
+            line = int(hunk.group(1))
+            if hunk.group(2) == "0":
+                line += 1  # "-N,0": the insertion follows line N
+            continue
+        if text.startswith(("---", "+++")) and start is None and not changes and line == 0:
+            continue  # the file header
+        if text.startswith("-"):
+            start = line if start is None else start
+            deleted += 1
+            line += 1
+        elif text.startswith("+"):
+            start = line if start is None else start
+            inserted.append(text[1:] if text.endswith("\n") else text[1:] + "\n")
+        elif text.startswith("\\"):
+            continue  # "\ No newline at end of file"
+        else:
+            flush()
+            line += 1
+    flush()
+    return changes
 
 
 def render(result: ScanResult, rules: Sequence[RuleInfo]) -> str:

@@ -17,8 +17,8 @@ from leakscan.analyses.lifetime import (
 )
 from leakscan.analyses.loops import LoopAnalysis
 from leakscan.findings import Level
+from leakscan.fixes.containers import container_proposal
 from leakscan.fixes.edits import Proposal
-from leakscan.fixes.patterns import container_proposal
 from leakscan.rule import FileContext, Rule
 
 _QUEUE_KINDS = frozenset(
@@ -137,7 +137,13 @@ def _lower(level: Level) -> Level:
 
 def proposal_for(ctx: FileContext, container: Container, verdict: Judgement) -> Proposal | None:
     """The eviction patch for a flagged container, if a correct one exists."""
-    references = ctx.analysis(ContainerAnalysis).references(container)
+    analysis = ctx.analysis(ContainerAnalysis)
     return container_proposal(
-        ctx.index, container, references, verdict.growth, bool(verdict.escapes), ctx.max_size
+        ctx.index,
+        container,
+        analysis.references(container),
+        verdict.growth,
+        bool(verdict.escapes),
+        ctx.max_size,
+        analysis.containers,
     )

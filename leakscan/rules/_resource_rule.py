@@ -9,7 +9,7 @@ from leakscan.analyses.index import ModuleIndex
 from leakscan.analyses.resources import Resource, ResourceAnalysis
 from leakscan.findings import Level
 from leakscan.fixes.edits import Proposal
-from leakscan.fixes.patterns import context_manager
+from leakscan.fixes.resources import context_manager
 from leakscan.rule import FileContext, Rule
 
 _SLUGS = {

@@ -198,6 +198,67 @@ class UnboundedMapping(ContainerRule):
         ),
         Invalid(
             """
+            import time
+
+            class StatusReader:
+                def __init__(self):
+                    self.status_cache = {}
+
+                def remember(self, agent_id, status):
+                    self.status_cache[agent_id] = {"status": status, "fetched_at": time.time()}
+            """,
+            line=5,
+            fixed="""
+            import time
+
+            class StatusReader:
+                MAX_STATUS_CACHE_SIZE = 1000
+
+                def __init__(self):
+                    self.status_cache = {}
+
+                def remember(self, agent_id, status):
+                    if len(self.status_cache) >= self.MAX_STATUS_CACHE_SIZE and agent_id not in self.status_cache:
+                        oldest = min(self.status_cache, key=lambda key: self.status_cache[key]["fetched_at"])
+                        del self.status_cache[oldest]
+                    self.status_cache[agent_id] = {"status": status, "fetched_at": time.time()}
+            """,
+        ),
+        Invalid(
+            """
+            from time import monotonic
+
+            class TokenCache:
+                def __init__(self):
+                    self.tokens = {}
+                    self.issued_at = {}
+
+                def store(self, user, token):
+                    self.issued_at[user] = monotonic()
+                    self.tokens[user] = token
+            """,
+            line=5,
+            fixed="""
+            from time import monotonic
+
+            class TokenCache:
+                MAX_TOKENS_SIZE = 1000
+
+                def __init__(self):
+                    self.tokens = {}
+                    self.issued_at = {}
+
+                def store(self, user, token):
+                    if len(self.tokens) >= self.MAX_TOKENS_SIZE and user not in self.tokens:
+                        oldest = min(self.issued_at, key=self.issued_at.get)
+                        self.tokens.pop(oldest, None)
+                        del self.issued_at[oldest]
+                    self.issued_at[user] = monotonic()
+                    self.tokens[user] = token
+            """,
+        ),
+        Invalid(
+            """
             from collections import defaultdict
 
             _by_user = defaultdict(list)

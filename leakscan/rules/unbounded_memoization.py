@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from leakscan.analyses.memo import MemoAnalysis
 from leakscan.findings import Level
-from leakscan.fixes.patterns import bounded_lru_cache
+from leakscan.fixes.memo import bounded_lru_cache
 from leakscan.rule import FileContext, Invalid, Rule, Valid
 
 
