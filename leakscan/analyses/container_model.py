@@ -184,6 +184,7 @@ class Site:
     how: str
     phase: Phase = "runtime"
     literal_key: bool = False
+    cyclic_key: bool = False  # a ring buffer's slot: keys cycle through a fixed range
     size_checked: bool = False  # grows only under ``if len(container) ...``
     value: cst.BaseExpression | None = None  # what is stored, when visible
     key: cst.BaseExpression | None = None  # the key or item added, when visible

@@ -37,6 +37,7 @@ class SiteClassifier:
     def __init__(self, index: ModuleIndex, phases: Phases) -> None:
         self.index = index
         self.phases = phases
+        self._cyclic: dict[str, bool] = {}
 
     def classify(self, container: Container, refs: list[cst.BaseExpression]) -> None:
         """Record a site for every reference ``refs`` makes to ``container``."""
@@ -74,7 +75,38 @@ class SiteClassifier:
             site.size_checked = self._size_checked(container, node, scope)
             site.value = _stored_value(self.index, node)
             site.key = _added_key(node)
+            site.cyclic_key = self.cyclic_key(site.key)
         container.sites.append(site)
+
+    def cyclic_key(self, key: cst.BaseExpression | None) -> bool:
+        """A ring buffer's slot: ``buf[i % n]``, or a counter the code wraps back
+        (``if self.idx >= self.size: self.idx = 0``, ``self.idx = (self.idx + 1) % n``)."""
+        if _modulo(key):
+            return True
+        name = dotted(key) if key is not None else None
+        if name is None:
+            return False
+        known = self._cyclic.get(name)
+        if known is None:
+            known = self._cyclic[name] = any(self._wraps(assign, name) for assign in self.index.assigns)
+        return known
+
+    def _wraps(self, assign: cst.Assign | cst.AnnAssign | cst.AugAssign, name: str) -> bool:
+        if isinstance(assign, cst.AugAssign):
+            return isinstance(assign.operator, cst.ModuloAssign) and dotted(assign.target) == name
+        targets = [t.target for t in assign.targets] if isinstance(assign, cst.Assign) else [assign.target]
+        if not any(dotted(t) == name for t in targets if isinstance(t, cst.BaseExpression)):
+            return False
+        if _modulo(assign.value):
+            return True
+        if not isinstance(assign.value, cst.Integer):
+            return False
+        for ancestor in self.index.ancestors(assign):  # a reset under a test of the counter itself
+            if isinstance(ancestor, (cst.FunctionDef, cst.ClassDef, cst.Lambda)):
+                return False
+            if isinstance(ancestor, cst.If) and name in _dotted_names(ancestor.test):
+                return True
+        return False
 
     def _size_checked(self, c: Container, node: cst.CSTNode, scope: Scope) -> bool:
         """``if len(x) < N: x.add(...)``: the growth sits under a test of the container's size."""
@@ -397,6 +429,24 @@ class SiteClassifier:
             if isinstance(parent, cst.AssignTarget) and parent.target is use:
                 continue  # the alias is rebound; the container is untouched
             self._classify(c, use, depth + 1)
+
+
+def _modulo(expr: cst.BaseExpression | None) -> bool:
+    return isinstance(expr, cst.BinaryOperation) and isinstance(expr.operator, cst.Modulo)
+
+
+def _dotted_names(expr: cst.CSTNode) -> set[str]:
+    """Every name and attribute chain in ``expr``: ``{"self", "self.idx", "n"}``."""
+    found: set[str] = set()
+    pending: list[cst.CSTNode] = [expr]
+    while pending:
+        node = pending.pop()
+        if isinstance(node, (cst.Name, cst.Attribute)):
+            name = dotted(node)
+            if name is not None:
+                found.add(name)
+        pending.extend(node.children)
+    return found
 
 
 def _same(a: cst.BaseExpression, b: cst.BaseExpression) -> bool:

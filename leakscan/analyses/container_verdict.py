@@ -54,6 +54,8 @@ def _judge(container: Container) -> Judgement:
         return Judgement("filled-in-init", "filled only while the object is built")
     if all(s.literal_key for s in runtime):
         return Judgement("literal-keys", "keys come only from literals")
+    if all(s.cyclic_key or s.literal_key for s in runtime):
+        return Judgement("cyclic-keys", "keys cycle through a fixed range (a ring buffer)")
     escapes = tuple(container.of_kind("escape"))
     warn_only = next((c for c in checks if any(_same_function(c, s) for s in runtime)), None)
     return Judgement(None, "grows and is never shrunk", tuple(runtime), escapes, warn_only)

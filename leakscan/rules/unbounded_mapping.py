@@ -139,6 +139,23 @@ class UnboundedMapping(ContainerRule):
                 _seen.discard(item)
             """
         ),
+        Valid(
+            """
+            class CommandLog:
+                def __init__(self):
+                    self.size = 10
+                    self.slot = 0
+                    self.entries = {}  # a ring buffer: the slot wraps back to 0
+
+                def record(self, line):
+                    self.entries[self.slot] = line
+                    self.slot += 1
+                    if self.slot >= self.size:
+                        self.slot = 0
+
+            log = CommandLog()
+            """
+        ),
     ]
     INVALID = [
         Invalid(
@@ -202,26 +219,26 @@ class UnboundedMapping(ContainerRule):
 
             class StatusReader:
                 def __init__(self):
-                    self.status_cache = {}
+                    self.statuses = {}
 
                 def remember(self, agent_id, status):
-                    self.status_cache[agent_id] = {"status": status, "fetched_at": time.time()}
+                    self.statuses[agent_id] = {"status": status, "fetched_at": time.time()}
             """,
             line=5,
             fixed="""
             import time
 
             class StatusReader:
-                MAX_STATUS_CACHE_SIZE = 1000
+                MAX_STATUSES_SIZE = 1000
 
                 def __init__(self):
-                    self.status_cache = {}
+                    self.statuses = {}
 
                 def remember(self, agent_id, status):
-                    if len(self.status_cache) >= self.MAX_STATUS_CACHE_SIZE and agent_id not in self.status_cache:
-                        oldest = min(self.status_cache, key=lambda key: self.status_cache[key]["fetched_at"])
-                        del self.status_cache[oldest]
-                    self.status_cache[agent_id] = {"status": status, "fetched_at": time.time()}
+                    if len(self.statuses) >= self.MAX_STATUSES_SIZE and agent_id not in self.statuses:
+                        oldest = min(self.statuses, key=lambda key: self.statuses[key]["fetched_at"])
+                        del self.statuses[oldest]
+                    self.statuses[agent_id] = {"status": status, "fetched_at": time.time()}
             """,
         ),
         Invalid(
