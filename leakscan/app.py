@@ -51,6 +51,7 @@ def run(options: Options, known: list[type[Rule]]) -> int:
         max_size=options.max_size,
         time_budget=options.file_timeout,
         fix_min_confidence=options.min_confidence,
+        min_confidence=options.min_confidence,
     )
     result = _scan(options, targets, engine_options, problems, progress=True)
     if options.write_baseline:

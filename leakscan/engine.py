@@ -42,6 +42,8 @@ class EngineOptions:
     time_budget: float = 0.0  # seconds per file; 0 means none (not part of the cache key)
     # Patches cost a transformation and a code generation each: only for findings shown.
     fix_min_confidence: Level = Level.MEDIUM
+    # Findings below this are only counted: no position, fingerprint or patch is computed.
+    min_confidence: Level = Level.LOW
 
 
 def decode(data: bytes) -> tuple[str, str]:
@@ -205,15 +207,22 @@ def analyse(data: bytes | str, display: str, options: EngineOptions) -> Analysis
                 )
             )
     reports: dict[str, Report] = {}
-    result = _assemble(ctx, text, lines, errors, reports)
+    result = _assemble(ctx, text, lines, errors, reports, options.min_confidence)
     return Analysis(result, module, reports)
 
 
 def _assemble(
-    ctx: FileContext, text: str, lines: int, errors: list[FileError], reports: dict[str, Report]
+    ctx: FileContext,
+    text: str,
+    lines: int,
+    errors: list[FileError],
+    reports: dict[str, Report],
+    min_confidence: Level,
 ) -> FileResult:
-    nodes: list[cst.CSTNode] = [r.node for r in ctx.reports]
-    for report in ctx.reports:
+    floor = min_confidence.rank
+    shown = [r for r in ctx.reports if r.confidence.rank >= floor]
+    nodes: list[cst.CSTNode] = [r.node for r in shown]
+    for report in shown:
         nodes.extend(node for node, _ in report.related)
     positions = spans(ctx.module, nodes) if nodes else {}
     source_lines = text.splitlines()
@@ -222,7 +231,7 @@ def _assemble(
     occurrences: dict[str, int] = {}
     fix_floor = ctx.fix_min_confidence.rank
     patches = _Quota(MAX_PATCHES_PER_FILE)
-    for report in sorted(ctx.reports, key=lambda r: (-r.severity.rank, -r.confidence.rank)):
+    for report in sorted(shown, key=lambda r: (-r.severity.rank, -r.confidence.rank)):
         span = positions.get(report.node) or Span(1, 1, 1, 1)
         span = _first_line(report.node, span, source_lines)
         related = tuple(
@@ -268,8 +277,9 @@ def _assemble(
         for v in ctx.verdicts
     )
     findings.sort(key=lambda f: f.sort_key)
+    hidden = len(ctx.reports) - len(shown)
     return FileResult(
-        ctx.path, lines, tuple(findings), census, tuple(errors), len(silenced), silenced=tuple(silenced)
+        ctx.path, lines, tuple(findings), census, tuple(errors), len(silenced), hidden, tuple(silenced)
     )
 
 

@@ -40,7 +40,8 @@ class RunOptions:
 def options_key(options: EngineOptions) -> str:
     """Everything in the engine options that changes a file's result, as a string."""
     rules = ",".join(f"{r.id}={r.__module__}.{r.__qualname__}" for r in options.rules)
-    return f"rules={rules};max_size={options.max_size};fixes={options.fix_min_confidence.value}"
+    confidence = f"fixes={options.fix_min_confidence.value};shown={options.min_confidence.value}"
+    return f"rules={rules};max_size={options.max_size};{confidence}"
 
 
 class ProgressSink(Protocol):
@@ -167,4 +168,4 @@ def _filter(result: FileResult, min_confidence: Level) -> FileResult:
     kept = tuple(f for f in result.findings if f.confidence.rank >= min_confidence.rank)
     if len(kept) == len(result.findings):
         return result
-    return replace(result, findings=kept, hidden=len(result.findings) - len(kept))
+    return replace(result, findings=kept, hidden=result.hidden + len(result.findings) - len(kept))

@@ -117,7 +117,6 @@ class Scope:
     is_generator: bool = False
     is_async: bool = False
     decorators: list[cst.Decorator] = field(default_factory=list)
-    children: list[Scope] = field(default_factory=list)
 
     @property
     def class_scope(self) -> Scope | None:
@@ -261,7 +260,6 @@ class _Walker:
             scope.qualname = f"{prefix}.{name}" if prefix else name
         else:
             scope.qualname = parent.qualname
-        parent.children.append(scope)
         self.scopes.append(scope)
         self.scope_of[node] = scope
         return scope

@@ -364,7 +364,7 @@ class ResourceAnalysis:
                 return ("object", f"closed in {method.name}()", "", attr)
             if isinstance(parent, (cst.WithItem, cst.Return, cst.Arg)):
                 return ("object", "handed on by its owner", "", attr)
-        if owner is not None and _class_has_closer(owner):
+        if owner is not None and _class_has_closer(self.index, owner):
             return ("object", "owned by an object with close()", "", attr)
         return (None, f"{short} stored on {attr!r}; nothing closes it", "low", attr)
 
@@ -386,10 +386,14 @@ def _is_enter_context(call: cst.Call, index: ModuleIndex) -> bool:
     return isinstance(func, cst.Attribute) and func.attr.value in ("enter_context", "callback", "push")
 
 
-def _class_has_closer(owner: Scope) -> bool:
+def _class_has_closer(index: ModuleIndex, owner: Scope) -> bool:
+    # Scopes point to their parent only: a parent listing its children would make every
+    # module a reference cycle that only the garbage collector frees.
     return any(
-        child.kind == "function" and child.name in ("close", "__exit__", "__del__", "cleanup", "shutdown")
-        for child in owner.children
+        child.parent is owner
+        and child.kind == "function"
+        and child.name in ("close", "__exit__", "__del__", "cleanup", "shutdown")
+        for child in index.scopes
     )
 
 
