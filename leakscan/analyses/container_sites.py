@@ -420,15 +420,33 @@ class SiteClassifier:
                 self._add(c, stmt, "escape", "stored elsewhere")
 
     def _follow_alias(self, c: Container, alias: cst.Name, scope: Scope, depth: int) -> None:
-        for use in self.index.names.get(alias.value, ()):
-            if use is alias:
-                continue
-            if self.index.scope(use).function_scope() is not scope:
-                continue
-            parent = self.index.parent(use)
-            if isinstance(parent, cst.AssignTarget) and parent.target is use:
-                continue  # the alias is rebound; the container is untouched
+        uses = [
+            use
+            for use in self.index.names.get(alias.value, ())
+            if use is not alias and self.index.scope(use).function_scope() is scope
+        ]
+        if any(_is_store(self.index, use) for use in uses):
+            # ``opts = self.opts; if extra: opts = opts.copy(); opts.update(extra)``: without
+            # following the flow we cannot tell which object a later use reaches.
+            return
+        for use in uses:
             self._classify(c, use, depth + 1)
+
+
+def _is_store(index: ModuleIndex, name: cst.Name) -> bool:
+    """``name`` is (part of) an assignment target, a loop variable or a ``with ... as``."""
+    parent = index.parent(name)
+    while isinstance(parent, (cst.Element, cst.Tuple, cst.List, cst.StarredElement)):
+        parent = index.parent(parent)
+    if isinstance(parent, cst.AsName):
+        return True
+    if isinstance(parent, (cst.AssignTarget, cst.For, cst.CompFor, cst.NamedExpr, cst.AnnAssign)):
+        return parent.target is not None and _contains(parent.target, name)
+    return False  # ``alias += [x]`` mutates the list in place: still the container
+
+
+def _contains(target: cst.CSTNode, name: cst.Name) -> bool:
+    return target is name or any(_contains(child, name) for child in target.children)
 
 
 def _modulo(expr: cst.BaseExpression | None) -> bool:

@@ -156,6 +156,19 @@ class UnboundedMapping(ContainerRule):
             log = CommandLog()
             """
         ),
+        Valid(
+            """
+            class Distribution:
+                negative_opt = {"quiet": "verbose"}
+
+                def parse(self, command):
+                    negative_opt = self.negative_opt
+                    if hasattr(command, "negative_opt"):
+                        negative_opt = negative_opt.copy()  # the alias now names a copy
+                        negative_opt.update(command.negative_opt)
+                    return negative_opt
+            """
+        ),
     ]
     INVALID = [
         Invalid(
