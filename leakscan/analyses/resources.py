@@ -161,8 +161,14 @@ class ResourceAnalysis:
             node, parent = parent, self.index.parent(parent)
         owner, detail, confidence, symbol = self._owner(node, parent, scope, short)
         if owner is None and opener == "subprocess.Popen" and not _has_pipes(call):
-            confidence = "low"  # no pipes: nothing of ours stays open; subprocess reaps the child
-            detail += " (started without pipes: a fire-and-forget process)"
+            # No descriptors of ours stay open, but a child nobody waits for is a zombie once
+            # it exits (Python warns "subprocess is still running" when the object dies).
+            if confidence == "low" or _detached(call):
+                confidence = "low"
+                detail += " (started without pipes, and waited for or detached on purpose)"
+            else:
+                confidence = "medium"
+                detail += " (never waited for: the child stays a zombie after it exits)"
         elif owner is None and opener.startswith("builtins.") and self.index.star_imports:
             confidence = "low"  # ``from x import *`` may have replaced the builtin
             detail += " (if this is the builtin: a star import may shadow it)"
@@ -395,6 +401,25 @@ def _class_has_closer(index: ModuleIndex, owner: Scope) -> bool:
         and child.name in ("close", "__exit__", "__del__", "cleanup", "shutdown")
         for child in index.scopes
     )
+
+
+def _detached(call: cst.Call) -> bool:
+    """``Popen(..., start_new_session=True)`` and kin: a child meant to outlive its parent."""
+    for arg in call.args:
+        if arg.keyword is None:
+            continue
+        keyword = arg.keyword.value
+        if keyword in ("start_new_session", "process_group") and not _false(arg.value):
+            return True
+        if keyword == "preexec_fn" and (dotted(arg.value) or "").rsplit(".", 1)[-1] in ("setsid", "setpgrp"):
+            return True
+        if keyword == "creationflags" and "DETACHED" in (dotted(arg.value) or "").upper():
+            return True
+    return False
+
+
+def _false(value: cst.BaseExpression) -> bool:
+    return isinstance(value, cst.Name) and value.value in ("False", "None")
 
 
 def _has_pipes(call: cst.Call) -> bool:

@@ -98,6 +98,23 @@ class EndlessLoop(Rule):
                         sys.exit(0)
             """
         ),
+        Valid(
+            """
+            import asyncio
+
+            class Gateway:
+                async def pump(self):
+                    while True:
+                        await self.forward(await self.upstream.get())
+
+                async def start(self):
+                    self._tasks = [asyncio.create_task(self.pump())]
+
+                async def stop(self):
+                    for task in self._tasks:
+                        task.cancel()
+            """
+        ),
     ]
     INVALID = [
         Invalid(
@@ -234,7 +251,13 @@ def _task_fate(ctx: FileContext, coroutine: str) -> str:
     }
     for call in spawned:
         holder = index.parent(call)
-        if isinstance(holder, cst.Assign):
+        in_collection = False
+        while isinstance(holder, (cst.Element, cst.List, cst.Tuple, cst.Set)):
+            holder, in_collection = index.parent(holder), True  # ``self._tasks = [create_task(...)]``
+        if in_collection and isinstance(holder, (cst.Assign, cst.Arg)):
+            if _cancels_all(ctx):
+                return "cancelled"
+        elif isinstance(holder, cst.Assign):
             names = {ctx.module.code_for_node(t.target) for t in holder.targets}
             if names & cancelled:
                 return "cancelled"
