@@ -162,3 +162,24 @@ def test_deep_blocks_are_one_error() -> None:
     source = "".join("    " * i + "if x:\n" for i in range(120)) + "    " * 120 + "pass\n"
     result = scan_source(source, "blocks.py", OPTIONS)
     assert [e.kind for e in result.errors] == ["parse"]
+
+
+def test_trusted_parse_builds_the_same_tree_and_keeps_validation_for_later_nodes() -> None:
+    import sysconfig
+    from pathlib import Path
+
+    from leakscan.engine import parse
+
+    stdlib = Path(sysconfig.get_paths()["stdlib"])
+    for name in ("json/decoder.py", "argparse.py", "asyncio/tasks.py"):
+        text = (stdlib / name).read_text(encoding="utf-8")
+        fast = parse(text)
+        assert fast.code == text
+        assert fast.deep_equals(cst.parse_module(text))
+    # the checks are back once parsing ends: a hand-built invalid node is still refused
+    try:
+        cst.Name("")
+    except cst.CSTValidationError:
+        pass
+    else:
+        raise AssertionError("node validation was left switched off")
