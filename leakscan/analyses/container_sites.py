@@ -134,6 +134,9 @@ class SiteClassifier:
                     w in _identifiers(test) for w in wanted
                 ):
                     return True
+                receiver = _receiver(node)
+                if isinstance(ancestor, cst.If) and receiver is not None and test == f"not{receiver}":
+                    return True  # ``if not self.lock: self.lock.append(Lock())``: filled once
         return False
 
     def _classify(self, c: Container, ref: cst.BaseExpression, depth: int) -> None:
@@ -447,6 +450,17 @@ def _is_store(index: ModuleIndex, name: cst.Name) -> bool:
 
 def _contains(target: cst.CSTNode, name: cst.Name) -> bool:
     return target is name or any(_contains(child, name) for child in target.children)
+
+
+def _receiver(node: cst.CSTNode) -> str | None:
+    """``self.items`` in ``self.items.append(x)``, ``self.items[k] = v``, ``self.items += y``."""
+    if isinstance(node, cst.Call) and isinstance(node.func, cst.Attribute):
+        return dotted(node.func.value)
+    if isinstance(node, cst.Subscript):
+        return dotted(node.value)
+    if isinstance(node, cst.AugAssign):
+        return dotted(node.target)
+    return None
 
 
 def _modulo(expr: cst.BaseExpression | None) -> bool:

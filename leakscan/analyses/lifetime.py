@@ -140,6 +140,15 @@ def traffic_named(name: str) -> bool:
     return any(word in _TRAFFIC_WORDS for word in name_words(name))
 
 
+def warn_once_named(name: str) -> bool:
+    """``_warned``, ``WARNED_KEYS``: a registry that makes each warning appear once,
+    bounded by the distinct warnings the code can emit."""
+    words = name_words(name)
+    return any(w in ("warned", "warnings", "warn") for w in words) and not any(
+        w in _TRAFFIC_WORDS or w in ("user", "users", "client", "clients", "ip", "ips") for w in words
+    )
+
+
 def registration_scope(scope: Scope) -> bool:
     """Growth inside ``register_x()`` (or a closure of it) or a function storing a callable."""
     current: Scope | None = scope
@@ -156,6 +165,31 @@ def stores_callable(value: cst.BaseExpression | None) -> bool:
 
 _TYPE_KEY_NAMES = frozenset(
     {"cls", "klass", "typ", "tp", "type_", "kind", "fn", "func", "function", "method", "handler", "callback"}
+)
+
+
+# Key names for domains fixed by the program or its platform: modules, encodings, error
+# numbers, versions, languages.  Not file names or paths: a service caching per uploaded
+# file or URL path grows with its traffic.
+_DOMAIN_KEY_WORDS = frozenset(
+    {
+        "module",
+        "modname",
+        "mod",
+        "package",
+        "pkg",
+        "encoding",
+        "codec",
+        "charset",
+        "errno",
+        "opcode",
+        "version",
+        "locale",
+        "lang",
+        "language",
+        "platform",
+        "dialect",
+    }
 )
 
 
@@ -176,7 +210,7 @@ def program_bounded_key(key: cst.BaseExpression | None) -> bool:
     if isinstance(key, cst.Name):
         words = name_words(key.value)
         return key.value in _TYPE_KEY_NAMES or (
-            bool(words) and words[-1] in ("type", "cls", "class", "klass")
+            bool(words) and (words[-1] in ("type", "cls", "class", "klass") or words[-1] in _DOMAIN_KEY_WORDS)
         )
     return False
 

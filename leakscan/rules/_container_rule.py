@@ -14,6 +14,7 @@ from leakscan.analyses.lifetime import (
     registration_scope,
     stores_callable,
     traffic_named,
+    warn_once_named,
 )
 from leakscan.analyses.loops import LoopAnalysis
 from leakscan.findings import Level
@@ -101,7 +102,9 @@ def confidence_for(ctx: FileContext, container: Container, growth: tuple[Site, .
     if all(registration_scope(s.scope) or stores_callable(s.value) for s in growth):
         return Level.LOW, "filled by a registration API, so it grows with the program, not its input"
     if all(program_bounded_key(s.key) for s in growth):
-        return Level.LOW, "keyed by types or functions, so bounded by the program"
+        return Level.LOW, "keyed by types, functions or modules, so bounded by the program"
+    if container.kind == "set" and warn_once_named(container.name):
+        return Level.LOW, "a warn-once registry: one entry per distinct warning"
     if container.lifetime != "instance" or container.owner is None:
         return Level.HIGH, ""
     endless = {

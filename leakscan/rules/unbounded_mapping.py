@@ -169,6 +169,26 @@ class UnboundedMapping(ContainerRule):
                     return negative_opt
             """
         ),
+        Valid(
+            """
+            import warnings
+
+            _WARNED = set()  # warn-once registry: one entry per distinct warning
+
+            def warn_once(message):
+                if message not in _WARNED:
+                    _WARNED.add(message)
+                    warnings.warn(message)
+
+            _codecs = {}  # keyed by encoding name: bounded by the codecs that exist
+
+            def lookup(encoding):
+                norm_encoding = encoding.lower().replace("-", "_")
+                if norm_encoding not in _codecs:
+                    _codecs[norm_encoding] = __import__("encodings." + norm_encoding)
+                return _codecs[norm_encoding]
+            """
+        ),
     ]
     INVALID = [
         Invalid(
