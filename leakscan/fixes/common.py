@@ -4,10 +4,12 @@ and the named constant that holds the bound (``MAX_CACHE_SIZE = 1000``, not a ma
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
+from dataclasses import dataclass
 
 import libcst as cst
 
-from leakscan.analyses.container_model import Container
+from leakscan.analyses.container_model import Container, Site
 from leakscan.analyses.index import ModuleIndex, Scope
 from leakscan.fixes.edits import AddConstant, Edit
 
@@ -127,3 +129,16 @@ def free_name(index: ModuleIndex, scope: Scope, candidates: tuple[str, ...]) -> 
         if candidate not in scope.bindings and candidate not in index.names:
             return candidate
     return "leakscan_" + candidates[0]
+
+
+@dataclass(frozen=True)
+class Flagged:
+    """A flagged container and what a patch builder needs to know of it."""
+
+    index: ModuleIndex
+    container: Container
+    refs: list[cst.BaseExpression]  # every reference to it in the module
+    growth: tuple[Site, ...]  # the sites that need a bound
+    escapes: bool  # handed to code leakscan cannot see
+    size: int  # the bound, from configuration
+    siblings: Sequence[Container] = ()  # the file's other containers

@@ -10,7 +10,7 @@ import libcst as cst
 from leakscan.analyses.container_model import Container, Site
 from leakscan.analyses.container_verdict import judge
 from leakscan.analyses.index import ModuleIndex, Scope
-from leakscan.fixes.common import Sizer, body_statement, code, free_name, simple
+from leakscan.fixes.common import Flagged, Sizer, body_statement, code, free_name, simple
 from leakscan.fixes.edits import AddImport, Edit, Insert, Proposal, Replace
 
 CLOCKS = frozenset(
@@ -27,16 +27,16 @@ CLOCKS = frozenset(
 )
 
 
-def mapping_proposal(
-    index: ModuleIndex,
-    container: Container,
-    refs: list[cst.BaseExpression],
-    growth: tuple[Site, ...],
-    escapes: bool,
-    size: int,
-    siblings: Sequence[Container] = (),
-) -> Proposal | None:
+def mapping_proposal(flagged: Flagged) -> Proposal | None:
     """Oldest-first where entries carry a timestamp, else LRU where every read is seen, else FIFO."""
+    index, container, growth, escapes, size = (
+        flagged.index,
+        flagged.container,
+        flagged.growth,
+        flagged.escapes,
+        flagged.size,
+    )
+    siblings = flagged.siblings
     for cache in siblings:  # ``container`` may be the timestamp book of another cache
         if cache is not container and _stamp_book(index, cache, judge(cache).growth, siblings) is container:
             verdict = judge(cache)
@@ -46,7 +46,7 @@ def mapping_proposal(
     if oldest is not None:
         return oldest
     if not escapes:
-        lru = _lru(index, container, refs, growth, size)
+        lru = _lru(index, container, flagged.refs, growth, size)
         if lru is not None:
             return lru
     return _mapping(index, container, growth, escapes, size)

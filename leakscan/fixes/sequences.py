@@ -7,7 +7,7 @@ import libcst as cst
 
 from leakscan.analyses.container_model import Container, Site
 from leakscan.analyses.index import ModuleIndex
-from leakscan.fixes.common import Sizer, body_statement, code, simple
+from leakscan.fixes.common import Flagged, Sizer, body_statement, code, simple
 from leakscan.fixes.edits import AddImport, Edit, Insert, Proposal, Replace
 
 _DEQUE_METHODS = frozenset(
@@ -50,14 +50,9 @@ _DEQUE_READERS = frozenset(
 )
 
 
-def sequence_proposal(
-    index: ModuleIndex,
-    container: Container,
-    refs: list[cst.BaseExpression],
-    growth: tuple[Site, ...],
-    escapes: bool,
-    size: int,
-) -> Proposal | None:
+def sequence_proposal(flagged: Flagged) -> Proposal | None:
+    index, container, refs, growth = flagged.index, flagged.container, flagged.refs, flagged.growth
+    escapes, size = flagged.escapes, flagged.size
     if container.kind not in ("list", "deque"):
         return None
     sizer = Sizer(index, container, size)

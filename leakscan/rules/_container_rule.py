@@ -18,6 +18,7 @@ from leakscan.analyses.lifetime import (
 )
 from leakscan.analyses.loops import LoopAnalysis
 from leakscan.findings import Level
+from leakscan.fixes.common import Flagged
 from leakscan.fixes.containers import container_proposal
 from leakscan.fixes.edits import Proposal
 from leakscan.rule import FileContext, Rule
@@ -141,7 +142,7 @@ def _lower(level: Level) -> Level:
 def proposal_for(ctx: FileContext, container: Container, verdict: Judgement) -> Proposal | None:
     """The eviction patch for a flagged container, if a correct one exists."""
     analysis = ctx.analysis(ContainerAnalysis)
-    return container_proposal(
+    flagged = Flagged(
         ctx.index,
         container,
         analysis.references(container),
@@ -150,3 +151,4 @@ def proposal_for(ctx: FileContext, container: Container, verdict: Judgement) -> 
         ctx.max_size,
         analysis.containers,
     )
+    return container_proposal(flagged)
