@@ -27,14 +27,16 @@ class ResultCache:
     def __init__(self, folder: Path, options_key: str) -> None:
         self.folder = folder / f"v{_FORMAT}-{__version__}-{_code_stamp()}"
         self.options_key = options_key
+        self._root = str(self.folder)
+        self._base = hashlib.blake2b(digest_size=20)  # the options part of every key, hashed once
+        self._base.update(options_key.encode() + b"\0")
         self.hits = 0
         self.misses = 0
         self._ready = False
 
     def key(self, data: bytes, display: str) -> str:
-        digest = hashlib.blake2b(digest_size=20)
-        digest.update(self.options_key.encode())
-        digest.update(b"\0" + display.encode("utf-8", "surrogateescape") + b"\0")
+        digest = self._base.copy()
+        digest.update(display.encode("utf-8", "surrogateescape") + b"\0")
         digest.update(data)
         return digest.hexdigest()
 
@@ -43,7 +45,7 @@ class ResultCache:
 
     def get(self, key: str) -> FileResult | None:
         try:
-            with self._path(key).open("rb") as handle:
+            with open(os.path.join(self._root, key[:2], key), "rb") as handle:
                 result = pickle.load(handle)
         except FileNotFoundError:
             self.misses += 1

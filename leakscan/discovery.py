@@ -60,6 +60,7 @@ class Discovery:
     def files(self, paths: Iterable[str]) -> list[Target]:
         seen: set[str] = set()
         targets: list[Target] = []
+        here = os.getcwd()
         for raw in paths:
             path = Path(raw)
             if not path.exists() and not path.is_symlink():
@@ -75,17 +76,22 @@ class Discovery:
                 key = os.path.normcase(os.path.abspath(file))
                 if key not in seen:
                     seen.add(key)
-                    targets.append(Target(file, display_path(file)))
+                    targets.append(Target(file, display_path(file, here)))
         return targets
 
     def _walk(self, root: Path) -> Iterator[Path]:
         visited: set[str] = set()
         ignores = self._parent_gitignores(root) if self.respect_gitignore else []
-        yield from self._walk_dir(root, root, ignores, visited)
+        yield from self._walk_dir("", root, ignores, visited)
 
     def _walk_dir(
-        self, root: Path, folder: Path, ignores: list[tuple[Path, pathspec.GitIgnoreSpec]], visited: set[str]
+        self,
+        rel_dir: str,
+        folder: Path,
+        ignores: list[tuple[Path, pathspec.GitIgnoreSpec]],
+        visited: set[str],
     ) -> Iterator[Path]:
+        """``rel_dir``: the folder relative to the walk's root, POSIX style with a trailing slash."""
         real = os.path.realpath(folder)
         if real in visited:
             return
@@ -106,11 +112,11 @@ class Discovery:
                 is_file = entry.is_file()
             except OSError:
                 is_dir = is_file = False
-            rel = path.relative_to(root).as_posix()
-            if self._excluded(rel, is_dir) or _ignored(path, is_dir, ignores):
+            rel = rel_dir + entry.name
+            if self._excluded(rel, is_dir) or (ignores and _ignored(path, is_dir, ignores)):
                 continue
             if is_dir:
-                yield from self._walk_dir(root, path, ignores, visited)
+                yield from self._walk_dir(rel + "/", path, ignores, visited)
             elif entry.name.endswith(PYTHON_SUFFIXES):
                 if is_file:
                     yield path
@@ -156,10 +162,12 @@ def _ignored(path: Path, is_dir: bool, ignores: list[tuple[Path, pathspec.GitIgn
     return False
 
 
-def display_path(path: Path) -> str:
+def display_path(path: Path | str, cwd: str | None = None) -> str:
     """Relative to the current folder when below it, POSIX style; absolute otherwise."""
-    absolute = Path(os.path.abspath(path))
-    try:
-        return absolute.relative_to(Path.cwd()).as_posix()
-    except ValueError:
-        return absolute.as_posix()
+    absolute = os.path.abspath(path)
+    here = cwd if cwd is not None else os.getcwd()
+    if absolute == here:
+        return "."
+    prefix = here if here.endswith(os.sep) else here + os.sep
+    shown = absolute[len(prefix) :] if absolute.startswith(prefix) else absolute
+    return shown.replace(os.sep, "/") if os.sep != "/" else shown
