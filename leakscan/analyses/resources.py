@@ -78,6 +78,7 @@ _CLOSERS = frozenset(
         "quit",
     }
 )
+_REAPERS = frozenset({"os.waitpid", "os.wait4", "os.waitid"})
 _STORING_METHODS = frozenset(
     {
         "append",
@@ -304,6 +305,8 @@ class ResourceAnalysis:
             if isinstance(parent, cst.WithItem):
                 return ("with", "entered by a later with", "", name)
             if isinstance(parent, cst.Attribute) and parent.value is use:
+                if parent.attr.value == "pid" and self._reaped(parent):
+                    return ("closed", "reaped with os.waitpid/os.wait4", "", name)
                 if parent.attr.value in _CLOSERS:
                     call = index.parent(parent)
                     if isinstance(call, cst.Call) and call.func is parent:
@@ -337,6 +340,12 @@ class ResourceAnalysis:
         if passed:
             return (None, f"{short} bound to {name!r}, passed on, and never closed", "medium", name)
         return (None, f"{short} bound to {name!r} and never closed", "high", name)
+
+    def _reaped(self, pid: cst.Attribute) -> bool:
+        """``os.waitpid(p.pid, 0)``: the child is waited for by its process id."""
+        arg = self.index.parent(pid)
+        call = self.index.parent(arg) if isinstance(arg, cst.Arg) else None
+        return isinstance(call, cst.Call) and self.index.qualified_name(call.func) in _REAPERS
 
     def _call_escapes(self, call: cst.Call) -> bool:
         """A call whose result outlives the statement: returned, stored, or a with item."""
