@@ -21,6 +21,12 @@ class UnclosedResource(ResourceRule):
     garbage collector they linger (sockets in CLOSE_WAIT, zombie processes, locked
     databases), and a long-running process eventually runs out of descriptors.
 
+    A `Popen` started without pipes holds no descriptor of ours, but a child nobody
+    waits for stays a zombie after it exits (Python warns "subprocess is still running"
+    when its object is collected). It is reported at medium confidence, and at low
+    confidence when it is detached on purpose (`start_new_session=True`, `setsid`) or
+    waited for outside a `finally`; `os.waitpid(proc.pid, 0)` counts as waiting.
+
     ## Example
     ```python
     def fetch(url):
