@@ -115,12 +115,17 @@ class FileContext:
         suggestion: str = "",
         related: list[tuple[cst.CSTNode, str]] | None = None,
         kind: str = "",
-        proposal: Proposal | None = None,
+        proposal: Callable[[], Proposal | None] | None = None,
     ) -> None:
+        """``proposal`` builds the patch; it is called only when the finding is sure enough
+        to carry one (``fix_min_confidence``), so rules never build patches nobody sees."""
         scope = self.index.scope(node)
         if self.is_test_file and confidence.rank > Level.LOW.rank:
             confidence = Level.LOW
             message += " (in test code, which dies with the test run)"
+        patch = (
+            proposal() if proposal is not None and confidence.rank >= self.fix_min_confidence.rank else None
+        )
         self.reports.append(
             Report(
                 rule,
@@ -132,7 +137,7 @@ class FileContext:
                 suggestion,
                 related or [],
                 scope.qualname,
-                proposal,
+                patch,
             )
         )
         self.verdicts.append(Verdict(rule.family, node, symbol, kind, "flagged", message, True))

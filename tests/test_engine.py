@@ -9,6 +9,7 @@ from libcst.metadata import MetadataWrapper, PositionProvider
 
 from leakscan.analyses.positions import spans
 from leakscan.engine import EngineOptions, scan_source
+from leakscan.findings import Level
 from leakscan.registry import all_rules
 from leakscan.rule import FileContext, Rule
 
@@ -183,3 +184,22 @@ def test_trusted_parse_builds_the_same_tree_and_keeps_validation_for_later_nodes
         pass
     else:
         raise AssertionError("node validation was left switched off")
+
+
+def test_patches_are_built_only_for_findings_sure_enough_to_show_them() -> None:
+    module = cst.parse_module("CACHE = {}\n")
+    ctx = FileContext("app.py", module)
+    built: list[str] = []
+
+    def build() -> None:
+        built.append("built")
+
+    node = module.body[0]
+    rule = all_rules()[0]
+    ctx.report(rule(), node, symbol="CACHE", message="m", confidence=Level.LOW, proposal=build)
+    assert built == []  # below fix_min_confidence: the builder never runs
+    ctx.report(rule(), node, symbol="CACHE", message="m", confidence=Level.HIGH, proposal=build)
+    assert built == ["built"]
+    test_ctx = FileContext("tests/test_app.py", module)  # test code is capped at low confidence
+    test_ctx.report(rule(), node, symbol="CACHE", message="m", confidence=Level.HIGH, proposal=build)
+    assert built == ["built"]

@@ -28,7 +28,7 @@ from leakscan.analyses.container_model import (
     Site,
     SiteKind,
 )
-from leakscan.analyses.exprs import dotted, is_literal, is_slice, subscript_key
+from leakscan.analyses.exprs import dotted, dotted_names, is_literal, is_slice, subscript_key
 from leakscan.analyses.index import ModuleIndex, Scope
 from leakscan.analyses.phases import INIT_METHODS, Phases
 
@@ -37,7 +37,7 @@ class SiteClassifier:
     def __init__(self, index: ModuleIndex, phases: Phases) -> None:
         self.index = index
         self.phases = phases
-        self._cyclic: dict[str, bool] = {}
+        self._wrapped: set[str] | None = None  # counters the code wraps back, once needed
 
     def classify(self, container: Container, refs: list[cst.BaseExpression]) -> None:
         """Record a site for every reference ``refs`` makes to ``container``."""
@@ -84,29 +84,33 @@ class SiteClassifier:
         if _modulo(key):
             return True
         name = dotted(key) if key is not None else None
-        if name is None:
-            return False
-        known = self._cyclic.get(name)
-        if known is None:
-            known = self._cyclic[name] = any(self._wraps(assign, name) for assign in self.index.assigns)
-        return known
+        return name is not None and name in self._wrapped_counters()
 
-    def _wraps(self, assign: cst.Assign | cst.AnnAssign | cst.AugAssign, name: str) -> bool:
+    def _wrapped_counters(self) -> set[str]:
+        """Every name the module wraps back, found in one pass over its assignments."""
+        if self._wrapped is None:
+            self._wrapped = set()
+            for assign in self.index.assigns:
+                self._wrapped.update(self._wrapped_by(assign))
+        return self._wrapped
+
+    def _wrapped_by(self, assign: cst.Assign | cst.AnnAssign | cst.AugAssign) -> list[str]:
         if isinstance(assign, cst.AugAssign):
-            return isinstance(assign.operator, cst.ModuloAssign) and dotted(assign.target) == name
+            name = dotted(assign.target) if isinstance(assign.operator, cst.ModuloAssign) else None
+            return [name] if name is not None else []
         targets = [t.target for t in assign.targets] if isinstance(assign, cst.Assign) else [assign.target]
-        if not any(dotted(t) == name for t in targets if isinstance(t, cst.BaseExpression)):
-            return False
-        if _modulo(assign.value):
-            return True
+        names = [n for n in (dotted(t) for t in targets if isinstance(t, cst.BaseExpression)) if n]
+        if not names or _modulo(assign.value):
+            return names
         if not isinstance(assign.value, cst.Integer):
-            return False
-        for ancestor in self.index.ancestors(assign):  # a reset under a test of the counter itself
+            return []
+        tested: set[str] = set()  # a reset under a test of the counter itself
+        for ancestor in self.index.ancestors(assign):
             if isinstance(ancestor, (cst.FunctionDef, cst.ClassDef, cst.Lambda)):
-                return False
-            if isinstance(ancestor, cst.If) and name in _dotted_names(ancestor.test):
-                return True
-        return False
+                break
+            if isinstance(ancestor, cst.If):
+                tested |= dotted_names(ancestor.test)
+        return [n for n in names if n in tested]
 
     def _size_checked(self, c: Container, node: cst.CSTNode, scope: Scope) -> bool:
         """``if len(x) < N: x.add(...)``: the growth sits under a test of the container's size."""
@@ -465,20 +469,6 @@ def _receiver(node: cst.CSTNode) -> str | None:
 
 def _modulo(expr: cst.BaseExpression | None) -> bool:
     return isinstance(expr, cst.BinaryOperation) and isinstance(expr.operator, cst.Modulo)
-
-
-def _dotted_names(expr: cst.CSTNode) -> set[str]:
-    """Every name and attribute chain in ``expr``: ``{"self", "self.idx", "n"}``."""
-    found: set[str] = set()
-    pending: list[cst.CSTNode] = [expr]
-    while pending:
-        node = pending.pop()
-        if isinstance(node, (cst.Name, cst.Attribute)):
-            name = dotted(node)
-            if name is not None:
-                found.add(name)
-        pending.extend(node.children)
-    return found
 
 
 def _same(a: cst.BaseExpression, b: cst.BaseExpression) -> bool:

@@ -17,6 +17,20 @@ def dotted(expr: cst.BaseExpression) -> str | None:
     return ".".join(reversed(parts))
 
 
+def dotted_names(expr: cst.CSTNode) -> set[str]:
+    """Every name and attribute chain in ``expr``: ``{"self", "self.idx", "n"}``."""
+    found: set[str] = set()
+    pending: list[cst.CSTNode] = [expr]
+    while pending:
+        node = pending.pop()
+        if isinstance(node, (cst.Name, cst.Attribute)):
+            name = dotted(node)
+            if name is not None:
+                found.add(name)
+        pending.extend(node.children)
+    return found
+
+
 def is_literal(expr: cst.BaseExpression) -> bool:
     """A constant the reader can see: strings, numbers, None/True/False, tuples of those,
     or an UPPER_CASE name (a module constant by convention)."""

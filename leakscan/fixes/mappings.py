@@ -9,6 +9,7 @@ import libcst as cst
 
 from leakscan.analyses.container_model import Container, Site
 from leakscan.analyses.container_verdict import judge
+from leakscan.analyses.exprs import dotted_names
 from leakscan.analyses.index import ModuleIndex, Scope
 from leakscan.fixes.common import Flagged, Sizer, body_statement, code, free_name, simple
 from leakscan.fixes.edits import AddImport, Edit, Insert, Proposal, Replace
@@ -37,10 +38,14 @@ def mapping_proposal(flagged: Flagged) -> Proposal | None:
         flagged.size,
     )
     siblings = flagged.siblings
-    for cache in siblings:  # ``container`` may be the timestamp book of another cache
-        if cache is not container and _stamp_book(index, cache, judge(cache).growth, siblings) is container:
+    if _stamps(index, container):  # it may be the timestamp book of another cache
+        for cache in siblings:
             verdict = judge(cache)
-            if verdict.safe is None:
+            if (
+                cache is not container
+                and verdict.safe is None
+                and _stamp_book(index, cache, verdict.growth, siblings) is container
+            ):
                 return _oldest_first(index, cache, verdict.growth, bool(verdict.escapes), size, siblings)
     oldest = _oldest_first(index, container, growth, escapes, size, siblings)
     if oldest is not None:
@@ -71,6 +76,7 @@ def _oldest_first(
     if any(not _subscript_write(index, site) for site in growth):
         return None
     book = _stamp_book(index, container, growth, siblings)
+    stamps = _stamps(index, book) if book is not None else []
     accessor = None if book is not None else _common_accessor(index, growth)
     if book is None and accessor is None:
         return None
@@ -87,18 +93,18 @@ def _oldest_first(
         guard = f"if len({name}) >= {bound} and {k} not in {name}:\n"
         oldest = free_name(index, site.scope.function_scope(), ("oldest", "stalest", "evicted_key"))
         if book is not None:
-            stamp = _paired_stamp(index, site, book)
+            stamp = _paired_stamp(index, site, stamps)
             assert stamp is not None
             anchor = _earlier(index, statement, stamp)
-            stamps = code(index, stamp.node.value)  # type: ignore[attr-defined]
+            times = code(index, stamp.node.value)  # type: ignore[attr-defined]
             guard += (
-                f"    {oldest} = min({stamps}, key={stamps}.get)\n"
+                f"    {oldest} = min({times}, key={times}.get)\n"
                 f"    {name}.pop({oldest}, None)\n"
-                f"    del {stamps}[{oldest}]\n"
+                f"    del {times}[{oldest}]\n"
             )
         else:
             anchor = statement
-            taken = _names_in(node.value)
+            taken = dotted_names(node.value)
             param = next(p for p in ("key", "entry", "k", "leakscan_key") if p not in taken)
             guard += (
                 f"    {oldest} = min({name}, key=lambda {param}: {name}[{param}]{accessor})\n"
@@ -108,7 +114,7 @@ def _oldest_first(
     constant = sizer.constant()
     if constant is not None:
         edits.append(constant)
-    strict = book is None or _book_is_private(index, container, growth, book)
+    strict = book is None or _book_is_private(index, growth, book, stamps)
     what = f"`{code(index, book.target)}`" if book is not None else "its timestamp"
     return Proposal(
         "oldest-first",
@@ -180,26 +186,30 @@ def _stamp_book(
     for book in siblings:
         if book is container or book.kind not in ("dict", "OrderedDict") or book.owner is not container.owner:
             continue
-        if all(_paired_stamp(index, site, book) is not None for site in growth):
+        stamps = _stamps(index, book)
+        if stamps and all(_paired_stamp(index, site, stamps) is not None for site in growth):
             return book
     return None
 
 
-def _paired_stamp(index: ModuleIndex, site: Site, book: Container) -> Site | None:
-    """The write ``book[k] = clock()`` in the same block as the write ``site`` (same key)."""
+def _stamps(index: ModuleIndex, book: Container) -> list[Site]:
+    """The writes ``book[k] = clock()`` (checked first: most dicts have none)."""
+    return [
+        site
+        for site in book.of_kind("grow")
+        if _subscript_write(index, site) and _is_clock(index, site.value, site.scope)
+    ]
+
+
+def _paired_stamp(index: ModuleIndex, site: Site, stamps: list[Site]) -> Site | None:
+    """Of ``stamps``, the one in the same block as the write ``site``, with the same key."""
     statement = body_statement(index, site.node)
     if statement is None or site.key is None:
         return None
     block = index.parent(statement)
     key = code(index, site.key)
-    for stamp in book.of_kind("grow"):
-        if (
-            _subscript_write(index, stamp)
-            and stamp.key is not None
-            and code(index, stamp.key) == key
-            and _is_clock(index, stamp.value, stamp.scope)
-            and stamp.scope is site.scope
-        ):
+    for stamp in stamps:
+        if stamp.key is not None and stamp.scope is site.scope and code(index, stamp.key) == key:
             other = body_statement(index, stamp.node)
             if other is not None and index.parent(other) is block:
                 return stamp
@@ -207,12 +217,12 @@ def _paired_stamp(index: ModuleIndex, site: Site, book: Container) -> Site | Non
 
 
 def _book_is_private(
-    index: ModuleIndex, container: Container, growth: tuple[Site, ...], book: Container
+    index: ModuleIndex, growth: tuple[Site, ...], book: Container, stamps: list[Site]
 ) -> bool:
     """The timestamps change only beside the cache's writes, so both always hold the same keys."""
     if book.of_kind("shrink", "reset", "escape"):
         return False
-    paired = {id(_paired_stamp(index, site, book)) for site in growth}
+    paired = {id(_paired_stamp(index, site, stamps)) for site in growth}
     return all(id(stamp) in paired for stamp in book.of_kind("grow"))
 
 
@@ -224,17 +234,6 @@ def _earlier(index: ModuleIndex, statement: cst.BaseStatement, stamp: Site) -> c
         return statement
     body = list(block.body)
     return other if body.index(other) < body.index(statement) else statement
-
-
-def _names_in(expr: cst.BaseExpression) -> set[str]:
-    found: set[str] = set()
-    pending: list[cst.CSTNode] = [expr]
-    while pending:
-        node = pending.pop()
-        if isinstance(node, cst.Name):
-            found.add(node.value)
-        pending.extend(node.children)
-    return found
 
 
 # -- LRU and FIFO ------------------------------------------------------------------------

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from functools import partial
 from typing import ClassVar
 
 import libcst as cst
@@ -80,7 +81,6 @@ class ContainerRule(Rule):
             message += "; its size check does not stop the growth"
             related.append((verdict.warn_only.node, "size check whose branch bounds nothing"))
         related += [(s.node, f"escapes here ({s.how})") for s in verdict.escapes[:2]]
-        proposal = proposal_for(ctx, container, verdict)
 
         ctx.report(
             self,
@@ -92,7 +92,7 @@ class ContainerRule(Rule):
             suggestion=self.advice,
             related=related,
             kind=kind,
-            proposal=proposal,
+            proposal=partial(proposal_for, ctx, container, verdict),
         )
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from functools import partial
 from typing import ClassVar
 
 from leakscan.analyses.index import ModuleIndex
@@ -57,7 +58,7 @@ class ResourceRule(Rule):
                 symbol=symbol,
                 message=resource.detail,
                 confidence=Level(resource.leak_confidence),
-                proposal=_proposal(ctx, resource),
+                proposal=partial(_proposal, ctx, resource),
                 suggestion=self.advice,
                 kind=kind,
             )

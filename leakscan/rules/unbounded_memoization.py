@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from functools import partial
+
 from leakscan.analyses.memo import MemoAnalysis
 from leakscan.findings import Level
 from leakscan.fixes.memo import bounded_lru_cache
@@ -147,5 +149,7 @@ class UnboundedMemoization(Rule):
                     confidence=Level.LOW if nested else Level.HIGH,
                     suggestion="use functools.lru_cache(maxsize=N)",
                     kind=kind,
-                    proposal=bounded_lru_cache(ctx.index, memo.decorator, memo.function, ctx.max_size),
+                    proposal=partial(
+                        bounded_lru_cache, ctx.index, memo.decorator, memo.function, ctx.max_size
+                    ),
                 )

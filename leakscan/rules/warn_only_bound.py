@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from functools import partial
+
 from leakscan.analyses.containers import ContainerAnalysis, judge
 from leakscan.findings import Level
 from leakscan.rule import FileContext, Invalid, Valid
@@ -143,5 +145,5 @@ class WarnOnlyBound(ContainerRule):
                 related=[(check.node, "size check that bounds nothing")]
                 + [(s.node, f"grows here ({s.how})") for s in verdict.growth[:4]],
                 kind=f"{container.kind} ({LIFETIME_WORDS[container.lifetime]})",
-                proposal=proposal_for(ctx, container, verdict),
+                proposal=partial(proposal_for, ctx, container, verdict),
             )
