@@ -186,6 +186,7 @@ class Site:
     literal_key: bool = False
     cyclic_key: bool = False  # a ring buffer's slot: keys cycle through a fixed range
     size_checked: bool = False  # grows only under ``if len(container) ...``
+    value_grows: bool = False  # the value under a key grows: ``d[k].append(v)``
     value: cst.BaseExpression | None = None  # what is stored, when visible
     key: cst.BaseExpression | None = None  # the key or item added, when visible
 

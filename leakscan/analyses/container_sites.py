@@ -66,11 +66,17 @@ class SiteClassifier:
                 self._add(container, parent, "shrink", "del [...] via another reference")
 
     def _add(
-        self, container: Container, node: cst.CSTNode, kind: SiteKind, how: str, literal_key: bool = False
+        self,
+        container: Container,
+        node: cst.CSTNode,
+        kind: SiteKind,
+        how: str,
+        literal_key: bool = False,
+        value_grows: bool = False,
     ) -> None:
         scope = self.index.scope(node)
         phase = self.phases.of(scope.function_scope() if scope.kind == "comprehension" else scope)
-        site = Site(node, scope, kind, how, phase, literal_key)
+        site = Site(node, scope, kind, how, phase, literal_key, value_grows=value_grows)
         if kind == "grow":
             site.size_checked = self._size_checked(container, node, scope)
             site.value = _stored_value(self.index, node)
@@ -255,9 +261,33 @@ class SiteClassifier:
             )
             if method == "update" and call.args and all(a.keyword is not None for a in call.args):
                 literal = True  # d.update(a=1, b=2): keys spelled in the source
+            chained = self.index.parent(call)
+            if (
+                method == "setdefault"
+                and isinstance(chained, cst.Attribute)
+                and chained.attr.value in GROW_METHODS
+            ):
+                # ``d.setdefault("all", []).append(v)``: the value under the fixed key grows.
+                self._add(c, call, "grow", f".setdefault().{chained.attr.value}()", value_grows=True)
+                return
+            item = _added_key(call)
+            if c.family == "sequence" and item is not None and is_literal(item) and self._checked_first(call):
+                literal = True  # ``if ms[2][0] != "shell": ms.insert(2, ("shell", ...))``: added once
             self._add(c, call, "grow", f".{method}()", literal)
         elif method in SHRINK_METHODS or (c.kind in QUEUES and method in QUEUE_SHRINK):
             self._add(c, call, "shrink", f".{method}()")
+
+    def _checked_first(self, growth: cst.Call) -> bool:
+        """The growth runs only under a test that reads the container's own contents."""
+        receiver = _receiver(growth)
+        if receiver is None:
+            return False
+        for ancestor in self.index.ancestors(growth):
+            if isinstance(ancestor, (cst.FunctionDef, cst.ClassDef, cst.Lambda)):
+                return False
+            if isinstance(ancestor, cst.If) and _reads_contents(ancestor.test, receiver):
+                return True
+        return False
 
     def _classify_item(self, c: Container, item: cst.Subscript) -> None:
         """``ref[...]`` in some context."""
@@ -286,7 +316,7 @@ class SiteClassifier:
             if isinstance(call, cst.Call) and call.func is parent:
                 if parent.attr.value in GROW_METHODS:
                     # The value under a literal key still grows: not bounded by the key.
-                    self._add(c, call, "grow", f"[key].{parent.attr.value}()")
+                    self._add(c, call, "grow", f"[key].{parent.attr.value}()", value_grows=True)
                 elif parent.attr.value in SHRINK_METHODS and c.kind not in AUTO_INSERT:
                     # Shrinking a value bounds the values; with auto-insertion (defaultdict,
                     # Counter) the keys still accumulate unless a key is removed.
@@ -467,8 +497,30 @@ def _receiver(node: cst.CSTNode) -> str | None:
     return None
 
 
+def _reads_contents(test: cst.BaseExpression, receiver: str) -> bool:
+    """``receiver[2][0] != "shell"`` or ``"x" not in receiver``: a look at what it holds, not
+    at its size (``if self.events:`` is true on every later call)."""
+    pending: list[cst.CSTNode] = [test]
+    while pending:
+        node = pending.pop()
+        if isinstance(node, cst.Subscript) and dotted(node.value) == receiver:
+            return True
+        if isinstance(node, cst.Comparison) and any(
+            isinstance(c.operator, (cst.In, cst.NotIn)) and dotted(c.comparator) == receiver
+            for c in node.comparisons
+        ):
+            return True
+        pending.extend(node.children)
+    return False
+
+
 def _modulo(expr: cst.BaseExpression | None) -> bool:
-    return isinstance(expr, cst.BinaryOperation) and isinstance(expr.operator, cst.Modulo)
+    """``i % n``; not ``"user:%s" % uid``, which formats a string."""
+    return (
+        isinstance(expr, cst.BinaryOperation)
+        and isinstance(expr.operator, cst.Modulo)
+        and not isinstance(expr.left, (cst.SimpleString, cst.ConcatenatedString, cst.FormattedString))
+    )
 
 
 def _same(a: cst.BaseExpression, b: cst.BaseExpression) -> bool:
@@ -508,7 +560,8 @@ def _added_key(node: cst.CSTNode) -> cst.BaseExpression | None:
     if isinstance(node, cst.Subscript):
         return subscript_key(node)
     if isinstance(node, cst.Call) and node.args:
-        return node.args[0].value
+        insert = isinstance(node.func, cst.Attribute) and node.func.attr.value == "insert"
+        return node.args[1].value if insert and len(node.args) > 1 else node.args[0].value
     return None
 
 

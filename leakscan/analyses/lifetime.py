@@ -210,7 +210,9 @@ def program_bounded_key(key: cst.BaseExpression | None) -> bool:
     if isinstance(key, cst.Name):
         words = name_words(key.value)
         return key.value in _TYPE_KEY_NAMES or (
-            bool(words) and (words[-1] in ("type", "cls", "class", "klass") or words[-1] in _DOMAIN_KEY_WORDS)
+            # ``node_type``, ``type_num``: a type or a type's number, wherever the word sits.
+            any(w in ("type", "cls", "class", "klass") for w in words)
+            or (bool(words) and words[-1] in _DOMAIN_KEY_WORDS)
         )
     return False
 

@@ -167,6 +167,9 @@ class ResourceAnalysis:
             if confidence == "low" or _detached(call):
                 confidence = "low"
                 detail += " (started without pipes, and waited for or detached on purpose)"
+            elif self._windows_only(call):
+                confidence = "low"
+                detail += " (started without pipes, on Windows only, where an exited child leaves no zombie)"
             else:
                 confidence = "medium"
                 detail += " (never waited for: the child stays a zombie after it exits)"
@@ -341,6 +344,21 @@ class ResourceAnalysis:
             return (None, f"{short} bound to {name!r}, passed on, and never closed", "medium", name)
         return (None, f"{short} bound to {name!r} and never closed", "high", name)
 
+    def _windows_only(self, call: cst.Call) -> bool:
+        """The call sits in the body of an ``if`` that holds only on Windows."""
+        child: cst.CSTNode = call
+        for ancestor in self.index.ancestors(call):
+            if isinstance(ancestor, (cst.FunctionDef, cst.ClassDef)):
+                return False
+            if (
+                isinstance(ancestor, cst.If)
+                and child is ancestor.body
+                and _windows_test(self.index.module.code_for_node(ancestor.test))
+            ):
+                return True
+            child = ancestor
+        return False
+
     def _reaped(self, pid: cst.Attribute) -> bool:
         """``os.waitpid(p.pid, 0)``: the child is waited for by its process id."""
         arg = self.index.parent(pid)
@@ -409,6 +427,21 @@ def _class_has_closer(index: ModuleIndex, owner: Scope) -> bool:
         and child.kind == "function"
         and child.name in ("close", "__exit__", "__del__", "cleanup", "shutdown")
         for child in index.scopes
+    )
+
+
+_PLATFORM_TESTS = ("sys.platform", "os.name", "platform.system")
+
+
+def _windows_test(test: str) -> bool:
+    """``sys.platform[:3] == 'win'``, ``os.name == "nt"``; not their negations."""
+    plain = "".join(test.split())
+    return (
+        any(p in plain for p in _PLATFORM_TESTS)
+        and any(w in plain for w in ("'win", '"win', "'nt'", '"nt"', "'Windows'", '"Windows"'))
+        and "!=" not in plain
+        and not plain.startswith("not")
+        and "notin" not in plain
     )
 
 

@@ -8,10 +8,10 @@ from typing import ClassVar
 import libcst as cst
 
 from leakscan.analyses.containers import Container, ContainerAnalysis, Family, Judgement, Site, judge
+from leakscan.analyses.key_domain import KeyDomains
 from leakscan.analyses.lifetime import (
     long_lived_class,
     module_singleton,
-    program_bounded_key,
     registration_scope,
     stores_callable,
     traffic_named,
@@ -100,10 +100,20 @@ def confidence_for(ctx: FileContext, container: Container, growth: tuple[Site, .
     """How sure we are: registries hold configuration; plain objects may be short-lived."""
     if container.kind in _QUEUE_KINDS and not container.name.startswith("_"):
         return Level.LOW, "a public queue is usually consumed elsewhere"
-    if all(registration_scope(s.scope) or stores_callable(s.value) for s in growth):
+    if all(registration_scope(s.scope) or (stores_callable(s.value) and _registers(s)) for s in growth):
         return Level.LOW, "filled by a registration API, so it grows with the program, not its input"
-    if all(program_bounded_key(s.key) for s in growth):
-        return Level.LOW, "keyed by types, functions or modules, so bounded by the program"
+    domains = ctx.analysis(KeyDomains)
+    declared = ctx.index.parent(container.target)
+    if isinstance(declared, cst.AnnAssign) and domains.key_type_of(declared.annotation.annotation):
+        return Level.LOW, "declared with keys of a type that has finitely many values"
+    # A key from a finite domain bounds a mapping; a list grows on every append whatever it holds.
+    if container.family == "mapping" and all(
+        domains.program_bounded(s.key) and not s.value_grows for s in growth
+    ):
+        return (
+            Level.LOW,
+            "what it holds comes from the program itself (types, modules, constants), not its input",
+        )
     if container.kind == "set" and warn_once_named(container.name):
         return Level.LOW, "a warn-once registry: one entry per distinct warning"
     if container.lifetime != "instance" or container.owner is None:
@@ -118,6 +128,35 @@ def confidence_for(ctx: FileContext, container: Container, growth: tuple[Site, .
     if not checked and not long_lived_class(ctx.index, container.owner, endless):
         return Level.LOW, "nothing shows that its object outlives a request"
     return (Level.HIGH if traffic_named(container.name) else Level.MEDIUM), ""
+
+
+def _registers(site: Site) -> bool:
+    """A function that does nothing but store the callable it is given (``def on(fn):
+    HOOKS.append(fn); return fn``, ``add_handler(self, key, handler)``), not a handler that
+    also keeps a callback per message (``on_message(self, msg, callback)``)."""
+    node = site.scope.function_scope().node
+    if not isinstance(node, cst.FunctionDef) or not isinstance(node.body, cst.IndentedBlock):
+        return False
+    for statement in node.body.body:
+        if not isinstance(statement, cst.SimpleStatementLine):
+            return False
+        for small in statement.body:
+            docstring = isinstance(small, cst.Expr) and isinstance(small.value, cst.SimpleString)
+            returned = isinstance(small, cst.Return) and isinstance(small.value, cst.Name)
+            stores = small is site.node or site.node in _descendants(small)
+            if not (docstring or returned or stores):
+                return False
+    return True
+
+
+def _descendants(node: cst.CSTNode) -> set[cst.CSTNode]:
+    found: set[cst.CSTNode] = set()
+    pending = list(node.children)
+    while pending:
+        child = pending.pop()
+        found.add(child)
+        pending.extend(child.children)
+    return found
 
 
 def severity_for(ctx: FileContext, container: Container) -> Level:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import libcst as cst
 
 from leakscan.analyses.containers import GROW_METHODS, constructor_of
+from leakscan.analyses.exprs import is_literal, subscript_key
 from leakscan.analyses.index import ModuleIndex, Scope
 from leakscan.findings import Level
 from leakscan.rule import FileContext, Invalid, Rule, Valid
@@ -52,6 +53,17 @@ class MutableDefaultAccumulator(Rule):
     message = "mutable default argument grows across calls"
 
     VALID = [
+        Valid(
+            """
+            import time
+
+            def claims_for(user_id, claims={}):
+                claims["sub"] = user_id  # three fixed keys: the shared dict never grows
+                claims["iat"] = int(time.time())
+                claims.update({"iss": "gateway"})
+                return dict(claims)
+            """
+        ),
         Valid(
             """
             def render(rows, columns=[]):
@@ -117,6 +129,16 @@ class MutableDefaultAccumulator(Rule):
                         detail=why,
                     )
                     continue
+                if built[1] == "mapping" and all(_fixed_key(index, site) for site in growth):
+                    ctx.safe(
+                        self,
+                        param.default,
+                        symbol=symbol,
+                        kind=f"{built[0]} default",
+                        verdict="literal-keys",
+                        detail="written only under keys spelled in the source, so its size is fixed",
+                    )
+                    continue
                 # A nested function's defaults are re-created each time the outer one runs.
                 nested = scope.parent is not None and scope.parent.kind == "function"
                 ctx.report(
@@ -154,3 +176,28 @@ def _uses(index: ModuleIndex, scope: Scope, name: str, *, keyed: bool) -> tuple[
             if isinstance(holder, cst.AssignTarget) and holder.target is parent:
                 growth.append(parent)
     return growth, False
+
+
+def _fixed_key(index: ModuleIndex, site: cst.CSTNode) -> bool:
+    """``claims["sub"] = ...``, ``table.update({0x2018: "'"})``, ``opts.update(a=1)``: the
+    keys are in the source; the value under the key is replaced, not grown."""
+    if isinstance(site, cst.Subscript):
+        key = subscript_key(site)
+        return key is not None and is_literal(key)
+    if not (isinstance(site, cst.Call) and isinstance(site.func, cst.Attribute)):
+        return False
+    method = site.func.attr.value
+    if isinstance(index.parent(site), cst.Attribute):
+        return False  # ``d.setdefault("k", []).append(v)``: the value grows
+    if method == "update":
+        return bool(site.args) and all(
+            arg.keyword is not None
+            or (
+                isinstance(arg.value, cst.Dict)
+                and all(isinstance(e, cst.DictElement) and is_literal(e.key) for e in arg.value.elements)
+            )
+            for arg in site.args
+        )
+    if method in ("add", "setdefault") and site.args:
+        return is_literal(site.args[0].value)
+    return False

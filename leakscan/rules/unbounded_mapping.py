@@ -189,6 +189,78 @@ class UnboundedMapping(ContainerRule):
                 return _codecs[norm_encoding]
             """
         ),
+        Valid(
+            """
+            import sys
+
+            _subclasses = {}  # one generated class per widget class the program wraps
+
+            def wrapping(widget):
+                if widget in _subclasses:
+                    return _subclasses[widget]
+
+                class Wrapped(widget):
+                    pass
+
+                _subclasses[widget] = Wrapped
+                return Wrapped
+
+            _names = {}
+
+            def type_repr(type_num):
+                return _names.setdefault(type_num, str(type_num))
+
+            _by_file = {}
+
+            def index_modules():
+                for name, module in sys.modules.copy().items():
+                    path = getattr(module, "__file__", None)
+                    _by_file[path] = name.upper()
+
+            class _Sentinels:
+                def __init__(self):
+                    self._made = {}
+
+                def __getattr__(self, name):  # sentinel.MISSING: names spelled in the code
+                    return self._made.setdefault(name, object())
+
+            sentinel = _Sentinels()
+            """
+        ),
+        Valid(
+            """
+            import enum
+            from collections import Counter
+
+            HOOKS = ("on_start", "on_record", "on_stop")
+            HTTP_METHODS = ("GET", "POST", "PUT", "DELETE")
+
+            class Role(enum.Enum):
+                VIEWER = "viewer"
+                ADMIN = "admin"
+
+            _hook_calls = {}
+            _requests = Counter()
+            _perms: dict[Role, frozenset] = {}
+
+            def dispatch(hook, record):
+                if hook not in HOOKS:
+                    raise ValueError(hook)  # only the three hooks get past this
+                _hook_calls[hook] = _hook_calls.get(hook, 0) + 1
+
+            def observe(method, status):
+                if method not in HTTP_METHODS:
+                    method = "OTHER"
+                if status < 100 or status > 599:
+                    status = 0
+                _requests[(method, status)] += 1
+
+            def perms_for(role: Role):
+                if role not in _perms:
+                    _perms[role] = frozenset({"read"})
+                return _perms[role]
+            """
+        ),
     ]
     INVALID = [
         Invalid(
@@ -341,6 +413,46 @@ class UnboundedMapping(ContainerRule):
                     counts[path] += 1
 
             stats = RequestStats()  # one object for the life of the process
+            """,
+            line=5,
+        ),
+        Invalid(
+            """
+            import requests
+
+            FEED_URL = "https://example.com/feed.json"
+            _seen = set()  # the feed URL is constant, the items it returns are not
+
+            def poll():
+                for item in requests.get(FEED_URL).json():
+                    if item["id"] not in _seen:
+                        _seen.add(item["id"])
+            """,
+            line=4,
+        ),
+        Invalid(
+            """
+            _profiles = {}
+
+            def _key(user_id):
+                return "user:%s" % user_id  # formats a string: not a ring buffer's slot
+
+            def remember(user_id, profile):
+                key = "user:%s" % user_id
+                _profiles[key] = profile
+            """,
+            line=1,
+        ),
+        Invalid(
+            """
+            from collections import Counter
+
+            from flask import request
+
+            _path_hits = Counter()  # an imported name is not a constant: a new request each time
+
+            def before_request():
+                _path_hits[request.path] += 1
             """,
             line=5,
         ),

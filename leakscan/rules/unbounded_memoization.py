@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from functools import partial
 
+from leakscan.analyses.key_domain import KeyDomains
 from leakscan.analyses.memo import MemoAnalysis
 from leakscan.findings import Level
 from leakscan.fixes.memo import bounded_lru_cache
@@ -14,7 +15,9 @@ class UnboundedMemoization(Rule):
     """
     ## What it does
     Flags `functools.cache` and `functools.lru_cache(maxsize=None)` on a function that
-    takes arguments.
+    takes arguments. When every argument has finitely many values (typed with an `Enum`
+    of the module, `bool`, `Literal[...]` or `type[...]`, named for a type such as `cls`,
+    or rejected with `raise` unless it is in a fixed set), the finding has low confidence.
 
     ## Why is this bad?
     An unbounded memoization cache keeps one entry per distinct argument tuple for the
@@ -53,6 +56,27 @@ class UnboundedMemoization(Rule):
     message = "unbounded memoization cache on a function with arguments"
 
     VALID = [
+        Valid(
+            """
+            import enum
+            import functools
+            import unicodedata
+
+            class Role(enum.Enum):
+                VIEWER = "viewer"
+                ADMIN = "admin"
+
+            @functools.cache
+            def rank(role: Role) -> int:
+                return list(Role).index(role)
+
+            @functools.cache
+            def normalizer(form):
+                if form not in ("NFC", "NFD", "NFKC", "NFKD"):
+                    raise ValueError(form)  # an exception is not cached
+                return functools.partial(unicodedata.normalize, form)
+            """
+        ),
         Valid(
             """
             import functools
@@ -141,12 +165,16 @@ class UnboundedMemoization(Rule):
                 )
             else:
                 nested = memo.function.parent is not None and memo.function.parent.kind == "function"
+                message = f"`@{memo.kind}` on {symbol}() keeps every distinct argument tuple forever"
+                finite = ctx.analysis(KeyDomains).finite_parameters(memo.function)
+                if finite:
+                    message += " (its arguments come from a fixed set: an Enum, a type or a checked value)"
                 ctx.report(
                     self,
                     memo.decorator.decorator,
                     symbol=symbol,
-                    message=f"`@{memo.kind}` on {symbol}() keeps every distinct argument tuple forever",
-                    confidence=Level.LOW if nested else Level.HIGH,
+                    message=message,
+                    confidence=Level.LOW if nested or finite else Level.HIGH,
                     suggestion="use functools.lru_cache(maxsize=N)",
                     kind=kind,
                     proposal=partial(

@@ -138,6 +138,17 @@ class UnboundedSequence(ContainerRule):
     INVALID = [
         Invalid(
             """
+            _listeners = []
+
+            def on_message(msg, callback):
+                _listeners.append(callback)  # one more callback per message, not a registration
+                for listener in _listeners:
+                    listener(msg)
+            """,
+            line=1,
+        ),
+        Invalid(
+            """
             class PerformanceMonitor:
                 def __init__(self):
                     self.metrics_history = []

@@ -24,8 +24,9 @@ class UnclosedResource(ResourceRule):
     A `Popen` started without pipes holds no descriptor of ours, but a child nobody
     waits for stays a zombie after it exits (Python warns "subprocess is still running"
     when its object is collected). It is reported at medium confidence, and at low
-    confidence when it is detached on purpose (`start_new_session=True`, `setsid`) or
-    waited for outside a `finally`; `os.waitpid(proc.pid, 0)` counts as waiting.
+    confidence when it is detached on purpose (`start_new_session=True`, `setsid`),
+    waited for outside a `finally`, or started only on Windows (`if sys.platform ==
+    "win32":`), which has no zombies; `os.waitpid(proc.pid, 0)` counts as waiting.
 
     ## Example
     ```python
@@ -51,6 +52,19 @@ class UnclosedResource(ResourceRule):
     message = "resource is created outside `with` and never closed"
 
     VALID = [
+        Valid(
+            """
+            import subprocess
+            import sys
+
+            def launch(cmdline):
+                if sys.platform[:3] == "win":
+                    proc = subprocess.Popen(cmdline)  # Windows reaps exited children
+                else:
+                    proc = subprocess.Popen(cmdline, start_new_session=True)
+                return proc.poll() is None
+            """
+        ),
         Valid(
             """
             import socket

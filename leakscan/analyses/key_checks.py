@@ -1,0 +1,155 @@
+"""Checks that confine a value to a fixed set before it is used.
+
+``if hook not in HOOKS: raise``, ``if status < 100 or status > 599: status = 0``,
+``handler = COMMANDS[name]``: after any of these the name holds one of finitely many
+values, whatever the caller passed.
+"""
+
+from __future__ import annotations
+
+import libcst as cst
+
+from leakscan.analyses.exprs import is_literal
+
+
+def checks_before(
+    statements: list[cst.BaseStatement], name: str, exits: tuple[type[cst.CSTNode], ...]
+) -> bool:
+    """One of ``statements`` turns away (or replaces) any ``name`` outside a fixed set."""
+    looked_up: set[str] = set()  # ``handler = COMMANDS.get(name)``: None when unknown
+    for statement in statements:
+        if isinstance(statement, cst.If):
+            test = statement.test
+            turned = rejects(test, name) or any(_is_missing(test, var) for var in looked_up)
+            if turned and _turns_away(statement.body, name, exits):
+                return True
+            continue
+        if not isinstance(statement, cst.SimpleStatementLine):
+            continue
+        for small in statement.body:
+            if not isinstance(small, cst.Assign) or len(small.targets) != 1:
+                continue
+            target, value = small.targets[0].target, small.value
+            lookup = _lookup_of(value, name)
+            if lookup is None or not collection(lookup[0]):
+                continue
+            if lookup[1] == "subscript":
+                return True  # ``COMMANDS[name]`` raises KeyError for anything else
+            if isinstance(target, cst.Name):
+                looked_up.add(target.value)
+    return False
+
+
+def collection(expr: cst.BaseExpression) -> bool:
+    """A fixed collection: a literal one, or a module constant (UPPER_CASE)."""
+    if isinstance(expr, (cst.Tuple, cst.List, cst.Set)):
+        return all(is_literal(e.value) for e in expr.elements)
+    return (isinstance(expr, cst.Name) and is_literal(expr)) or (
+        isinstance(expr, cst.Attribute) and expr.attr.value.isupper()
+    )
+
+
+def admits(test: cst.BaseExpression, name: str) -> bool:
+    """``name in HOOKS``, ``100 <= name <= 599``: true only for a value of a fixed set."""
+    if not isinstance(test, cst.Comparison):
+        return False
+    if len(test.comparisons) == 1:
+        only = test.comparisons[0]
+        return isinstance(only.operator, cst.In) and _is_name(test.left, name) and collection(only.comparator)
+    operands = [test.left, *(c.comparator for c in test.comparisons)]
+    return (
+        len(operands) == 3
+        and _is_name(operands[1], name)
+        and is_literal(operands[0])
+        and is_literal(operands[2])
+        and all(isinstance(c.operator, (cst.LessThan, cst.LessThanEqual)) for c in test.comparisons)
+    )
+
+
+def rejects(test: cst.BaseExpression, name: str) -> bool:
+    """``name not in HOOKS``, ``not (0 <= name <= 32)``, ``name < 100 or name > 599``."""
+    if isinstance(test, cst.UnaryOperation) and isinstance(test.operator, cst.Not):
+        return admits(test.expression, name)
+    if isinstance(test, cst.Comparison) and len(test.comparisons) == 1:
+        only = test.comparisons[0]
+        return (
+            isinstance(only.operator, cst.NotIn) and _is_name(test.left, name) and collection(only.comparator)
+        )
+    if isinstance(test, cst.BooleanOperation) and isinstance(test.operator, cst.Or):
+        low = _bound_side(test.left, name)
+        high = _bound_side(test.right, name)
+        return {low, high} == {"below", "above"}
+    return False
+
+
+def _is_name(expr: cst.BaseExpression, name: str) -> bool:
+    return isinstance(expr, cst.Name) and expr.value == name
+
+
+def _bound_side(test: cst.BaseExpression, name: str) -> str | None:
+    """``name < 100`` is "below", ``name > 599`` is "above" (either operand order)."""
+    if not isinstance(test, cst.Comparison) or len(test.comparisons) != 1:
+        return None
+    op, right = test.comparisons[0].operator, test.comparisons[0].comparator
+    less = isinstance(op, (cst.LessThan, cst.LessThanEqual))
+    more = isinstance(op, (cst.GreaterThan, cst.GreaterThanEqual))
+    if _is_name(test.left, name) and is_literal(right):
+        return "below" if less else "above" if more else None
+    if _is_name(right, name) and is_literal(test.left):
+        return "above" if less else "below" if more else None
+    return None
+
+
+def _is_missing(test: cst.BaseExpression, var: str) -> bool:
+    """``var is None`` or ``not var``."""
+    if isinstance(test, cst.UnaryOperation) and isinstance(test.operator, cst.Not):
+        return _is_name(test.expression, var)
+    return (
+        isinstance(test, cst.Comparison)
+        and len(test.comparisons) == 1
+        and isinstance(test.comparisons[0].operator, cst.Is)
+        and _is_name(test.left, var)
+        and isinstance(test.comparisons[0].comparator, cst.Name)
+        and test.comparisons[0].comparator.value == "None"
+    )
+
+
+def _lookup_of(value: cst.BaseExpression, name: str) -> tuple[cst.BaseExpression, str] | None:
+    """``COMMANDS[name]`` -> (COMMANDS, "subscript"); ``COMMANDS.get(name)`` -> (COMMANDS, "get")."""
+    if (
+        isinstance(value, cst.Subscript)
+        and len(value.slice) == 1
+        and isinstance(value.slice[0].slice, cst.Index)
+        and _is_name(value.slice[0].slice.value, name)
+    ):
+        return (value.value, "subscript")
+    if (
+        isinstance(value, cst.Call)
+        and isinstance(value.func, cst.Attribute)
+        and value.func.attr.value == "get"
+        and len(value.args) == 1
+        and _is_name(value.args[0].value, name)
+    ):
+        return (value.func.value, "get")
+    return None
+
+
+def _turns_away(body: cst.BaseSuite, name: str, exits: tuple[type[cst.CSTNode], ...]) -> bool:
+    """The branch leaves (``raise``, ``return``, ...) or replaces ``name`` with a constant."""
+    smalls: list[cst.BaseSmallStatement] = []
+    if isinstance(body, cst.SimpleStatementSuite):
+        smalls.extend(body.body)  # ``if hook not in HOOKS: raise ValueError(hook)``
+    elif isinstance(body, cst.IndentedBlock):
+        for statement in body.body:
+            if isinstance(statement, cst.SimpleStatementLine):
+                smalls.extend(statement.body)
+    return any(
+        isinstance(small, exits)
+        or (
+            isinstance(small, cst.Assign)
+            and len(small.targets) == 1
+            and _is_name(small.targets[0].target, name)
+            and is_literal(small.value)
+        )
+        for small in smalls
+    )

@@ -1,0 +1,377 @@
+"""Where a container's keys come from: the program's own entities, or its input.
+
+A cache keyed by module names, classes or grammar symbols holds at most one entry per
+thing the program defines; a cache keyed by user ids grows with the traffic.  Names give
+the first hint (``lifetime.program_bounded_key``); this analysis follows the key back
+through the function that adds it:
+
+- local assignments and loop variables (``fullname = module.__name__``,
+  ``for name, module in sys.modules.items()``);
+- pure operations on bounded values (``name.upper()``, ``os.path.realpath(f)``,
+  ``f"{package}.{module}"``, tuples of them): the image of a finite set is finite;
+- a value used as a class (``class Wrapped(widget):``, ``isinstance(x, kind)``);
+- parameters typed with finitely many values (an Enum of the module, ``bool``,
+  ``Literal[...]``, ``type[...]``), and keys checked against a fixed set or range before
+  they are stored (``if hook not in HOOKS: raise``, ``COMMANDS[name]``);
+- parameters of private functions, through every call the module makes to them, and the
+  name ``__getattr__`` receives (``sentinel.MISSING``: spelled in the code).
+
+Anything read from the outside (files, sockets, other functions' results) is not bounded:
+``for item in fetch(FEED_URL)`` yields new items on every poll.
+"""
+
+from __future__ import annotations
+
+import libcst as cst
+
+from leakscan.analyses.exprs import dotted, is_literal
+from leakscan.analyses.index import ModuleIndex, Scope
+from leakscan.analyses.key_checks import admits, checks_before
+from leakscan.analyses.lifetime import program_bounded_key
+
+# Builtins that read or reshape their arguments without reaching outside the program.
+_PURE_BUILTINS = frozenset(
+    {
+        "type",
+        "str",
+        "repr",
+        "int",
+        "float",
+        "bool",
+        "tuple",
+        "frozenset",
+        "len",
+        "abs",
+        "min",
+        "max",
+        "sorted",
+        "reversed",
+        "getattr",
+        "id",
+        "hash",
+        "format",
+        "chr",
+        "ord",
+        "enumerate",
+        "zip",
+        "vars",
+        "dir",
+        "__import__",
+    }
+)
+_PURE_QUALIFIED_PREFIXES = ("os.path.", "posixpath.", "ntpath.", "operator.", "string.", "unicodedata.")
+_PURE_QUALIFIED = frozenset(
+    {
+        "importlib.import_module",
+        "sys.intern",
+        "os.fspath",
+        "os.fsencode",
+        "os.fsdecode",
+        "codecs.lookup",  # a codec of the registry: finitely many
+        "encodings.normalize_encoding",
+    }
+)
+# Methods that reach outside the program even on a bounded receiver.
+_IMPURE_METHODS = frozenset(
+    {"read", "readline", "readlines", "recv", "recvfrom", "fetch", "fetchall", "fetchone", "query", "execute"}
+)
+_MAX_DEPTH = 5
+Seen = dict[cst.CSTNode, bool]
+_ENUM_BASES = frozenset({"Enum", "IntEnum", "StrEnum", "Flag", "IntFlag"})
+
+
+class KeyDomains:
+    """Answers one question per growth site: do its keys come from a domain the program bounds?"""
+
+    def __init__(self, index: ModuleIndex) -> None:
+        self.index = index
+
+    def program_bounded(self, key: cst.BaseExpression | None) -> bool:
+        return key is not None and self._bounded(key, 0, {})
+
+    def _bounded(self, expr: cst.BaseExpression, depth: int, seen: Seen) -> bool:
+        """``seen`` holds what one question has already decided; a cycle counts as unbounded."""
+        if expr in seen:
+            return seen[expr]
+        if depth > _MAX_DEPTH:
+            return False
+        seen[expr] = False
+        seen[expr] = result = self._decide(expr, depth, seen)
+        return result
+
+    def _decide(self, expr: cst.BaseExpression, depth: int, seen: Seen) -> bool:
+        if is_literal(expr) or program_bounded_key(expr):
+            return True
+        if isinstance(expr, cst.Name):
+            return self._bounded_name(expr, depth, seen)
+        if isinstance(expr, cst.Attribute):
+            return dotted(expr) == "sys.modules" or self._bounded(expr.value, depth + 1, seen)
+        if isinstance(expr, cst.Subscript):
+            if dotted(expr.value) == "sys.modules":
+                return True  # a module object
+            indices = [e.slice.value for e in expr.slice if isinstance(e.slice, cst.Index)]
+            return len(indices) == len(expr.slice) and all(
+                self._bounded(part, depth + 1, seen) for part in (expr.value, *indices)
+            )
+        if isinstance(expr, cst.Call):
+            return self._bounded_call(expr, depth, seen)
+        parts = _parts(expr)
+        return parts is not None and all(self._bounded(part, depth + 1, seen) for part in parts)
+
+    def _bounded_call(self, call: cst.Call, depth: int, seen: Seen) -> bool:
+        args = [a.value for a in call.args]
+        func = call.func
+        qualified = self.index.qualified_name(func) or ""
+        pure = (
+            (qualified.startswith("builtins.") and qualified[len("builtins.") :] in _PURE_BUILTINS)
+            or qualified in _PURE_QUALIFIED
+            or qualified.startswith(_PURE_QUALIFIED_PREFIXES)
+        )
+        if pure:
+            return bool(args) and all(self._bounded(a, depth + 1, seen) for a in args)
+        if (
+            isinstance(func, cst.Attribute)
+            and func.attr.value not in _IMPURE_METHODS
+            and not (isinstance(func.value, cst.Name) and self._module_entity(func.value.value))
+        ):
+            # Not ``requests.get(URL)`` or ``Repo.load(KEY)``: a module or class may look outside.
+            # A method of a bounded value: ``name.upper()``, ``sys.modules.copy().items()``.
+            return all(self._bounded(part, depth + 1, seen) for part in (func.value, *args))
+        return False
+
+    def _bounded_name(self, name: cst.Name, depth: int, seen: Seen) -> bool:
+        inner = self.index.scope(name)
+        scope = inner.function_scope()
+        local = False
+        while True:
+            if name.value in inner.bindings or name.value in inner.params:
+                local = inner.kind != "module"
+                break
+            if inner is scope or inner.parent is None:
+                break
+            inner = inner.parent
+        if not local:
+            return self._module_entity(name.value)
+        if self._used_as_class(name.value, scope) or self._validated(name):
+            return True
+        if name.value in scope.params:
+            annotation = _annotation(scope, name.value)
+            if annotation is not None and self.finite_type(annotation):
+                return True
+            return self._bounded_parameter(scope, name.value, depth, seen)
+        sources = self._sources(name.value, scope)
+        return bool(sources) and all(
+            source is not None and self._bounded(source, depth + 1, seen) for source in sources
+        )
+
+    def finite_parameters(self, function: Scope) -> bool:
+        """Every argument of ``function`` takes one of finitely many values: typed so
+        (``role: Role``), named for a type (``cls``), or turned away with ``raise`` unless it
+        is in a fixed set.  A memo of such a function holds a fixed number of entries."""
+        node = function.node
+        if (
+            not isinstance(node, cst.FunctionDef)
+            or isinstance(node.params.star_arg, cst.Param)
+            or node.params.star_kwarg
+        ):
+            return False
+        params = [*node.params.posonly_params, *node.params.params, *node.params.kwonly_params]
+        if function.self_name is not None or function.cls_name is not None:
+            params = params[1:]
+        body = list(node.body.body) if isinstance(node.body, cst.IndentedBlock) else []
+        return bool(params) and all(
+            (p.annotation is not None and self.finite_type(p.annotation.annotation))
+            or program_bounded_key(p.name)
+            or checks_before(body, p.name.value, exits=(cst.Raise,))  # exceptions are not cached
+            for p in params
+        )
+
+    # -- types with finitely many values ------------------------------------------------
+    def finite_type(self, annotation: cst.BaseExpression) -> bool:
+        """``Role`` (an Enum of this module), ``bool``, ``Literal[...]``, ``type[Row]``, and
+        ``Optional``/``|`` unions of those."""
+        if isinstance(annotation, cst.Name):
+            return annotation.value in ("bool", "type", "None") or self._enum(annotation.value)
+        if isinstance(annotation, cst.Subscript):
+            head = (dotted(annotation.value) or "").rsplit(".", 1)[-1]
+            if head in ("Literal", "type", "Type"):
+                return True
+            if head in ("Optional", "Union"):
+                return all(
+                    isinstance(e.slice, cst.Index) and self.finite_type(e.slice.value)
+                    for e in annotation.slice
+                )
+            return False
+        if isinstance(annotation, cst.BinaryOperation) and isinstance(annotation.operator, cst.BitOr):
+            return self.finite_type(annotation.left) and self.finite_type(annotation.right)
+        return False
+
+    def key_type_of(self, annotation: cst.BaseExpression | None) -> bool:
+        """``dict[Role, ...]``, ``set[Kind]``, ``Counter[Literal[...]]``: keys of a finite type."""
+        if not isinstance(annotation, cst.Subscript) or not annotation.slice:
+            return False
+        head = (dotted(annotation.value) or "").rsplit(".", 1)[-1].lower()
+        first = annotation.slice[0].slice
+        return (
+            head in ("dict", "defaultdict", "ordereddict", "counter", "set", "frozenset", "mapping")
+            and isinstance(first, cst.Index)
+            and self.finite_type(first.value)
+        )
+
+    def _enum(self, name: str) -> bool:
+        scope = self.index.classes.get(name)
+        node = scope.node if scope is not None else None
+        return isinstance(node, cst.ClassDef) and any(
+            (dotted(base.value) or "").rsplit(".", 1)[-1] in _ENUM_BASES for base in node.bases
+        )
+
+    # -- keys checked against a fixed set before they are stored ------------------------
+    def _validated(self, use: cst.Name) -> bool:
+        """``if hook not in HOOKS: raise``, ``if status > 599: status = 0`` or
+        ``handler = COMMANDS[name]`` before ``use``; or ``use`` inside ``if hook in HOOKS:``."""
+        name = use.value
+        child: cst.CSTNode = use
+        for ancestor in self.index.ancestors(use):
+            if isinstance(ancestor, (cst.FunctionDef, cst.ClassDef, cst.Lambda)):
+                return False
+            if isinstance(ancestor, cst.If) and child is ancestor.body and admits(ancestor.test, name):
+                return True
+            if isinstance(ancestor, (cst.IndentedBlock, cst.Module)) and isinstance(child, cst.BaseStatement):
+                earlier = list(ancestor.body[: ancestor.body.index(child)])
+                if checks_before(earlier, name, exits=(cst.Return, cst.Raise, cst.Continue)):
+                    return True
+            child = ancestor
+        return False
+
+    def _module_entity(self, name: str) -> bool:
+        """A class, function or module the module defines or imports: one per program.  Not
+        every imported name: ``from flask import request`` is a new request each time."""
+        if name in self.index.classes:
+            return True
+        imported = self.index.imports.get(name)
+        if imported is not None:
+            return imported == name or (name[:1].isupper() and not name.isupper())
+        return any(
+            isinstance(scope.node, cst.FunctionDef) and scope.parent is self.index.root and scope.name == name
+            for scope in self.index.scopes
+        )
+
+    def _used_as_class(self, name: str, scope: Scope) -> bool:
+        """``class Wrapped(widget):``, ``isinstance(obj, kind)``, ``issubclass(kind, Base)``."""
+        for use in self.index.names.get(name, ()):
+            if self.index.scope(use).function_scope() is not scope:
+                continue
+            parent = self.index.parent(use)
+            holder = self.index.parent(parent) if parent is not None else None
+            if isinstance(parent, cst.Arg) and isinstance(holder, cst.ClassDef) and parent in holder.bases:
+                return True
+            if (
+                isinstance(parent, cst.Arg)
+                and isinstance(holder, cst.Call)
+                and isinstance(holder.func, cst.Name)
+            ):
+                position = holder.args.index(parent)
+                if (holder.func.value == "isinstance" and position == 1) or holder.func.value == "issubclass":
+                    return True
+        return False
+
+    def _sources(self, name: str, scope: Scope) -> list[cst.BaseExpression | None]:
+        """What each binding of local ``name`` in ``scope`` takes its value from (None: unknown)."""
+        sources: list[cst.BaseExpression | None] = []
+        for use in self.index.names.get(name, ()):
+            if self.index.scope(use).function_scope() is not scope:
+                continue
+            parent = self.index.parent(use)
+            while isinstance(parent, (cst.Element, cst.Tuple, cst.List, cst.StarredElement)):
+                parent = self.index.parent(parent)  # unpacking: each part of a bounded whole
+            if isinstance(parent, cst.AssignTarget):
+                assign = self.index.parent(parent)
+                sources.append(assign.value if isinstance(assign, cst.Assign) else None)
+            elif isinstance(parent, (cst.For, cst.CompFor)) and _within(parent.target, use):
+                sources.append(parent.iter)
+            elif isinstance(parent, (cst.NamedExpr, cst.AnnAssign)) and _within(parent.target, use):
+                sources.append(parent.value)
+            elif isinstance(parent, cst.AugAssign) and parent.target is use:
+                sources.append(None)  # ``n += 1``: a counter counts without end
+            elif isinstance(parent, (cst.AsName, cst.ExceptHandler)):
+                sources.append(None)
+        return sources
+
+    def _bounded_parameter(self, function: Scope, param: str, depth: int, seen: Seen) -> bool:
+        """A private function's parameter: bounded when every call here passes a bounded value."""
+        if function.name in ("__getattr__", "__getattribute__") and function.class_scope is not None:
+            return function.params.index(param) == 1  # an attribute name, spelled in the code
+        if function.kind != "function" or not function.name.startswith("_") or function.name.startswith("__"):
+            return False
+        node = function.node
+        if not isinstance(node, cst.FunctionDef):
+            return False
+        names = [p.name.value for p in (*node.params.posonly_params, *node.params.params)]
+        if param not in names and param not in [p.name.value for p in node.params.kwonly_params]:
+            return False  # *args or **kwargs
+        position = names.index(param) if param in names else None
+        if position is not None and (function.self_name or function.cls_name):
+            position -= 1
+        default = next(
+            (p.default for p in (*node.params.params, *node.params.kwonly_params) if p.name.value == param),
+            None,
+        )
+        calls = [call for call in self.index.calls if _calls(call, function.name)]
+        if not calls:
+            return False
+        for call in calls:
+            if any(a.star for a in call.args):
+                return False
+            arg = _argument(call, param, position)
+            value = arg if arg is not None else default
+            if value is None or not self._bounded(value, depth + 1, seen):
+                return False
+        return True
+
+
+def _annotation(function: Scope, param: str) -> cst.BaseExpression | None:
+    node = function.node
+    if not isinstance(node, cst.FunctionDef):
+        return None
+    for p in (*node.params.posonly_params, *node.params.params, *node.params.kwonly_params):
+        if p.name.value == param and p.annotation is not None:
+            return p.annotation.annotation
+    return None
+
+
+def _calls(call: cst.Call, name: str) -> bool:
+    func = call.func
+    return (isinstance(func, cst.Name) and func.value == name) or (
+        isinstance(func, cst.Attribute) and func.attr.value == name
+    )
+
+
+def _argument(call: cst.Call, param: str, position: int | None) -> cst.BaseExpression | None:
+    for arg in call.args:
+        if arg.keyword is not None and arg.keyword.value == param:
+            return arg.value
+    positional = [a for a in call.args if a.keyword is None]
+    if position is not None and 0 <= position < len(positional):
+        return positional[position].value
+    return None
+
+
+def _within(target: cst.CSTNode, name: cst.Name) -> bool:
+    return target is name or any(_within(child, name) for child in target.children)
+
+
+def _parts(expr: cst.BaseExpression) -> list[cst.BaseExpression] | None:
+    """The operands of an expression built only from its parts (tuples, operators, f-strings)."""
+    if isinstance(expr, (cst.Tuple, cst.List)):
+        return [e.value for e in expr.elements]
+    if isinstance(expr, (cst.BinaryOperation, cst.BooleanOperation)):
+        return [expr.left, expr.right]
+    if isinstance(expr, cst.UnaryOperation):
+        return [expr.expression]
+    if isinstance(expr, cst.IfExp):
+        return [expr.body, expr.orelse]
+    if isinstance(expr, cst.FormattedString):
+        return [p.expression for p in expr.parts if isinstance(p, cst.FormattedStringExpression)]
+    if isinstance(expr, cst.ConcatenatedString):
+        return [expr.left, expr.right]
+    return None
