@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from functools import partial
 from typing import ClassVar
@@ -21,18 +22,15 @@ _SLUGS = {
     "escape": "handed-off",
     "closed": "closed-at-once",
 }
-_ANALYSES: dict[frozenset[str], Callable[[ModuleIndex], ResourceAnalysis]] = {}
 
 
+@functools.lru_cache(maxsize=32)
 def _analysis_for(openers: frozenset[str]) -> Callable[[ModuleIndex], ResourceAnalysis]:
     """One analysis factory per set of openers, so each is computed once per file."""
-    factory = _ANALYSES.get(openers)
-    if factory is None:
 
-        def factory(index: ModuleIndex) -> ResourceAnalysis:
-            return ResourceAnalysis(index, openers)
+    def factory(index: ModuleIndex) -> ResourceAnalysis:
+        return ResourceAnalysis(index, openers)
 
-        _ANALYSES[openers] = factory
     return factory
 
 
