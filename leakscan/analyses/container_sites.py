@@ -28,7 +28,15 @@ from leakscan.analyses.container_model import (
     Site,
     SiteKind,
 )
-from leakscan.analyses.exprs import dotted, dotted_names, is_literal, is_slice, subscript_key
+from leakscan.analyses.exprs import (
+    call_arg,
+    contains,
+    dotted,
+    dotted_names,
+    is_literal,
+    is_slice,
+    subscript_key,
+)
 from leakscan.analyses.index import ModuleIndex, Scope
 from leakscan.analyses.phases import INIT_METHODS, Phases
 
@@ -396,19 +404,12 @@ class SiteClassifier:
         position = function.params.index(param)
         if function.self_name or function.cls_name:
             position -= 1
-        calls = [
-            call
-            for call in self.index.calls
-            if (isinstance(call.func, cst.Name) and call.func.value == function.name)
-            or (isinstance(call.func, cst.Attribute) and call.func.attr.value == function.name)
-        ]
+        calls = self.index.calls_to(function.name)
         if not calls or position < 0:
             return False
         for call in calls:
-            positional = [a for a in call.args if a.keyword is None and not a.star]
-            keyword = [a for a in call.args if a.keyword is not None and a.keyword.value == param]
-            arg = keyword[0] if keyword else (positional[position] if position < len(positional) else None)
-            if arg is None or not self._constant(arg.value):
+            arg = call_arg(call, position, param)
+            if arg is None or not self._constant(arg):
                 return False
         return True
 
@@ -478,12 +479,8 @@ def _is_store(index: ModuleIndex, name: cst.Name) -> bool:
     if isinstance(parent, cst.AsName):
         return True
     if isinstance(parent, (cst.AssignTarget, cst.For, cst.CompFor, cst.NamedExpr, cst.AnnAssign)):
-        return parent.target is not None and _contains(parent.target, name)
+        return parent.target is not None and contains(parent.target, name)
     return False  # ``alias += [x]`` mutates the list in place: still the container
-
-
-def _contains(target: cst.CSTNode, name: cst.Name) -> bool:
-    return target is name or any(_contains(child, name) for child in target.children)
 
 
 def _receiver(node: cst.CSTNode) -> str | None:

@@ -31,6 +31,11 @@ def dotted_names(expr: cst.CSTNode) -> set[str]:
     return found
 
 
+def contains(tree: cst.CSTNode, node: cst.CSTNode) -> bool:
+    """``node`` is ``tree`` or one of its descendants."""
+    return tree is node or any(contains(child, node) for child in tree.children)
+
+
 def is_literal(expr: cst.BaseExpression) -> bool:
     """A constant the reader can see: strings, numbers, None/True/False, tuples of those,
     or an UPPER_CASE name (a module constant by convention)."""

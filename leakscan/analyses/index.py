@@ -212,6 +212,15 @@ class ModuleIndex:
                 return found
         return self.root
 
+    def calls_to(self, name: str) -> list[cst.Call]:
+        """Every call of a function or method named ``name``: ``name(...)``, ``x.name(...)``."""
+        return [
+            call
+            for call in self.calls
+            if (isinstance(call.func, cst.Name) and call.func.value == name)
+            or (isinstance(call.func, cst.Attribute) and call.func.attr.value == name)
+        ]
+
     def statement_of(self, node: cst.CSTNode) -> cst.CSTNode:
         """The smallest statement containing ``node``."""
         for candidate in (node, *self.ancestors(node)):

@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import libcst as cst
 
-from leakscan.analyses.exprs import dotted, is_literal
+from leakscan.analyses.exprs import call_arg, contains, dotted, is_literal
 from leakscan.analyses.index import ModuleIndex, Scope
 from leakscan.analyses.key_checks import admits, checks_before
 from leakscan.analyses.lifetime import program_bounded_key
@@ -85,6 +85,11 @@ class KeyDomains:
 
     def __init__(self, index: ModuleIndex) -> None:
         self.index = index
+        self._functions = {  # functions defined at module level
+            scope.name
+            for scope in index.scopes
+            if scope.parent is index.root and isinstance(scope.node, cst.FunctionDef)
+        }
 
     def program_bounded(self, key: cst.BaseExpression | None) -> bool:
         return key is not None and self._bounded(key, 0, {})
@@ -251,10 +256,7 @@ class KeyDomains:
         imported = self.index.imports.get(name)
         if imported is not None:
             return imported == name or (name[:1].isupper() and not name.isupper())
-        return any(
-            isinstance(scope.node, cst.FunctionDef) and scope.parent is self.index.root and scope.name == name
-            for scope in self.index.scopes
-        )
+        return name in self._functions
 
     def _used_as_class(self, name: str, scope: Scope) -> bool:
         """``class Wrapped(widget):``, ``isinstance(obj, kind)``, ``issubclass(kind, Base)``."""
@@ -287,9 +289,9 @@ class KeyDomains:
             if isinstance(parent, cst.AssignTarget):
                 assign = self.index.parent(parent)
                 sources.append(assign.value if isinstance(assign, cst.Assign) else None)
-            elif isinstance(parent, (cst.For, cst.CompFor)) and _within(parent.target, use):
+            elif isinstance(parent, (cst.For, cst.CompFor)) and contains(parent.target, use):
                 sources.append(parent.iter)
-            elif isinstance(parent, (cst.NamedExpr, cst.AnnAssign)) and _within(parent.target, use):
+            elif isinstance(parent, (cst.NamedExpr, cst.AnnAssign)) and contains(parent.target, use):
                 sources.append(parent.value)
             elif isinstance(parent, cst.AugAssign) and parent.target is use:
                 sources.append(None)  # ``n += 1``: a counter counts without end
@@ -312,17 +314,20 @@ class KeyDomains:
         position = names.index(param) if param in names else None
         if position is not None and (function.self_name or function.cls_name):
             position -= 1
+            if position < 0:
+                return False  # ``self`` itself: not passed as an argument
         default = next(
             (p.default for p in (*node.params.params, *node.params.kwonly_params) if p.name.value == param),
             None,
         )
-        calls = [call for call in self.index.calls if _calls(call, function.name)]
+        calls = self.index.calls_to(function.name)
         if not calls:
             return False
         for call in calls:
             if any(a.star for a in call.args):
                 return False
-            arg = _argument(call, param, position)
+            # A keyword-only parameter has no position: only its keyword binds it.
+            arg = call_arg(call, len(call.args) if position is None else position, param)
             value = arg if arg is not None else default
             if value is None or not self._bounded(value, depth + 1, seen):
                 return False
@@ -337,27 +342,6 @@ def _annotation(function: Scope, param: str) -> cst.BaseExpression | None:
         if p.name.value == param and p.annotation is not None:
             return p.annotation.annotation
     return None
-
-
-def _calls(call: cst.Call, name: str) -> bool:
-    func = call.func
-    return (isinstance(func, cst.Name) and func.value == name) or (
-        isinstance(func, cst.Attribute) and func.attr.value == name
-    )
-
-
-def _argument(call: cst.Call, param: str, position: int | None) -> cst.BaseExpression | None:
-    for arg in call.args:
-        if arg.keyword is not None and arg.keyword.value == param:
-            return arg.value
-    positional = [a for a in call.args if a.keyword is None]
-    if position is not None and 0 <= position < len(positional):
-        return positional[position].value
-    return None
-
-
-def _within(target: cst.CSTNode, name: cst.Name) -> bool:
-    return target is name or any(_within(child, name) for child in target.children)
 
 
 def _parts(expr: cst.BaseExpression) -> list[cst.BaseExpression] | None:

@@ -8,6 +8,7 @@ from typing import ClassVar
 import libcst as cst
 
 from leakscan.analyses.containers import Container, ContainerAnalysis, Family, Judgement, Site, judge
+from leakscan.analyses.exprs import contains
 from leakscan.analyses.key_domain import KeyDomains
 from leakscan.analyses.lifetime import (
     long_lived_class,
@@ -143,20 +144,10 @@ def _registers(site: Site) -> bool:
         for small in statement.body:
             docstring = isinstance(small, cst.Expr) and isinstance(small.value, cst.SimpleString)
             returned = isinstance(small, cst.Return) and isinstance(small.value, cst.Name)
-            stores = small is site.node or site.node in _descendants(small)
+            stores = contains(small, site.node)
             if not (docstring or returned or stores):
                 return False
     return True
-
-
-def _descendants(node: cst.CSTNode) -> set[cst.CSTNode]:
-    found: set[cst.CSTNode] = set()
-    pending = list(node.children)
-    while pending:
-        child = pending.pop()
-        found.add(child)
-        pending.extend(child.children)
-    return found
 
 
 def severity_for(ctx: FileContext, container: Container) -> Level:
