@@ -11,7 +11,7 @@ from __future__ import annotations
 import textwrap
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, ClassVar, TypeVar
+from typing import ClassVar, TypeVar
 
 import libcst as cst
 
@@ -92,16 +92,11 @@ class FileContext:
         self.index: ModuleIndex = build_index(module)
         self.reports: list[Report] = []
         self.verdicts: list[Verdict] = []
-        self._analyses: dict[Callable[..., Any], Any] = {}
         self.is_test_file = is_test_path(path)
 
     def analysis(self, factory: Callable[[ModuleIndex], T]) -> T:
         """Compute an analysis once per file, however many rules ask for it."""
-        found = self._analyses.get(factory)
-        if found is None:
-            found = factory(self.index)
-            self._analyses[factory] = found
-        return found
+        return self.index.analysis(factory)
 
     def report(
         self,

@@ -284,6 +284,31 @@ class SiteClassifier:
             self._add(c, call, "grow", f".{method}()", literal)
         elif method in SHRINK_METHODS or (c.kind in QUEUES and method in QUEUE_SHRINK):
             self._add(c, call, "shrink", f".{method}()")
+        elif method in ("values", "items") and c.family == "mapping" and c.kind not in AUTO_INSERT:
+            self._value_shrinks(c, call, method)
+
+    def _value_shrinks(self, c: Container, call: cst.Call, method: str) -> None:
+        """``for members in self.rooms.values(): members.discard(user)``: shrinking each value
+        bounds the values, as ``d[k].discard(v)`` does (not with auto-insertion, whose keys
+        still accumulate)."""
+        loop = self.index.parent(call)
+        if not (isinstance(loop, cst.For) and loop.iter is call):
+            return
+        target: cst.BaseExpression = loop.target
+        if method == "items":
+            if not (isinstance(target, cst.Tuple) and len(target.elements) == 2):
+                return
+            target = target.elements[1].value
+        if not isinstance(target, cst.Name):
+            return
+        for use in self.index.names.get(target.value, ()):
+            attr = self.index.parent(use)
+            if not (use is not target and contains(loop.body, use) and isinstance(attr, cst.Attribute)):
+                continue
+            shrink = self.index.parent(attr)
+            if attr.value is use and attr.attr.value in SHRINK_METHODS and isinstance(shrink, cst.Call):
+                self._add(c, shrink, "shrink", f"each of .{method}() .{attr.attr.value}()")
+                return
 
     def _checked_first(self, growth: cst.Call) -> bool:
         """The growth runs only under a test that reads the container's own contents."""

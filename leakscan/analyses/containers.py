@@ -43,7 +43,7 @@ class ContainerAnalysis:
 
     def __init__(self, index: ModuleIndex) -> None:
         self.index = index
-        self.phases = Phases(index)
+        self.phases = index.analysis(Phases)
         self.sites = SiteClassifier(index, self.phases)
         self._related: dict[Scope, set[Scope]] = {}
         self.containers: list[Container] = []

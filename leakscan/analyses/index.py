@@ -10,13 +10,14 @@ statements are.  Positions are not computed here (see ``positions.py``).
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import Any, Literal, TypeVar
 
 import libcst as cst
 
 ScopeKind = Literal["module", "class", "function", "lambda", "comprehension"]
+T = TypeVar("T")
 
 # Fields that never hold anything an analysis looks at.
 _SKIPPED_FIELDS = frozenset(
@@ -194,6 +195,14 @@ class ModuleIndex:
     assigns: list[cst.Assign | cst.AnnAssign | cst.AugAssign]
     classes: dict[str, Scope]
     star_imports: bool = False
+    _derived: dict[Callable[..., Any], Any] = field(default_factory=dict, repr=False)
+
+    def analysis(self, factory: Callable[[ModuleIndex], T]) -> T:
+        """An analysis of this module, computed once however many rules and analyses ask."""
+        found = self._derived.get(factory)
+        if found is None:
+            found = self._derived[factory] = factory(self)
+        return found
 
     def parent(self, node: cst.CSTNode) -> cst.CSTNode | None:
         return self.parents.get(node)

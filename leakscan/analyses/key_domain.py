@@ -28,6 +28,7 @@ from leakscan.analyses.exprs import call_arg, contains, dotted, is_literal
 from leakscan.analyses.index import ModuleIndex, Scope
 from leakscan.analyses.key_checks import admits, checks_before
 from leakscan.analyses.lifetime import program_bounded_key
+from leakscan.analyses.phases import Phases
 
 # Builtins that read or reshape their arguments without reaching outside the program.
 _PURE_BUILTINS = frozenset(
@@ -57,6 +58,16 @@ _PURE_BUILTINS = frozenset(
         "vars",
         "dir",
         "__import__",
+        "list",
+        "set",
+        "dict",
+        "range",
+        "sum",
+        "any",
+        "all",
+        "round",
+        "divmod",
+        "slice",
     }
 )
 _PURE_QUALIFIED_PREFIXES = ("os.path.", "posixpath.", "ntpath.", "operator.", "string.", "unicodedata.")
@@ -75,6 +86,7 @@ _PURE_QUALIFIED = frozenset(
 _IMPURE_METHODS = frozenset(
     {"read", "readline", "readlines", "recv", "recvfrom", "fetch", "fetchall", "fetchone", "query", "execute"}
 )
+_MODULE_DUNDERS = frozenset({"__name__", "__package__", "__file__", "__spec__", "__qualname__", "__module__"})
 _MAX_DEPTH = 5
 Seen = dict[cst.CSTNode, bool]
 _ENUM_BASES = frozenset({"Enum", "IntEnum", "StrEnum", "Flag", "IntFlag"})
@@ -108,7 +120,7 @@ class KeyDomains:
         if is_literal(expr) or program_bounded_key(expr):
             return True
         if isinstance(expr, cst.Name):
-            return self._bounded_name(expr, depth, seen)
+            return expr.value in _MODULE_DUNDERS or self._bounded_name(expr, depth, seen)
         if isinstance(expr, cst.Attribute):
             return dotted(expr) == "sys.modules" or self._bounded(expr.value, depth + 1, seen)
         if isinstance(expr, cst.Subscript):
@@ -195,8 +207,15 @@ class KeyDomains:
     def finite_type(self, annotation: cst.BaseExpression) -> bool:
         """``Role`` (an Enum of this module), ``bool``, ``Literal[...]``, ``type[Row]``, and
         ``Optional``/``|`` unions of those."""
+        if isinstance(annotation, cst.SimpleString):  # ``"Job"``: a forward reference
+            text = annotation.evaluated_value
+            return isinstance(text, str) and text.isidentifier() and self.finite_type(cst.Name(text))
         if isinstance(annotation, cst.Name):
-            return annotation.value in ("bool", "type", "None") or self._enum(annotation.value)
+            return (
+                annotation.value in ("bool", "type", "None")
+                or self._enum(annotation.value)
+                or self._made_at_import(annotation.value)
+            )
         if isinstance(annotation, cst.Subscript):
             head = (dotted(annotation.value) or "").rsplit(".", 1)[-1]
             if head in ("Literal", "type", "Type"):
@@ -229,6 +248,31 @@ class KeyDomains:
         return isinstance(node, cst.ClassDef) and any(
             (dotted(base.value) or "").rsplit(".", 1)[-1] in _ENUM_BASES for base in node.bases
         )
+
+    def _made_at_import(self, name: str) -> bool:
+        """A class of this module whose objects are all made at import time: ``JOBS =
+        [Job(...)]``, ``register_metric("up")`` at module level, a registration decorator.
+        Finitely many objects, so whatever they carry (``job.name``) is bounded too.  Any
+        other use of the class (a call at run time, passed as a factory) may make more."""
+        if name not in self.index.classes:
+            return False
+        phases = self.index.analysis(Phases)
+        made = False
+        for use in self.index.names.get(name, ()):
+            parent = self.index.parent(use)
+            if isinstance(parent, cst.ClassDef) or any(
+                isinstance(a, cst.Annotation) for a in self.index.ancestors(use)
+            ):
+                continue
+            if isinstance(parent, cst.Call) and parent.func is use:
+                if phases.of(self.index.scope(use)) != "import":
+                    return False
+                made = True
+                continue
+            holder = self.index.parent(parent) if isinstance(parent, cst.Arg) else None
+            if not (isinstance(holder, cst.Call) and dotted(holder.func) in ("isinstance", "issubclass")):
+                return False
+        return made
 
     # -- keys checked against a fixed set before they are stored ------------------------
     def _validated(self, use: cst.Name) -> bool:

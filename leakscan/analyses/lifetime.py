@@ -213,6 +213,7 @@ def program_bounded_key(key: cst.BaseExpression | None) -> bool:
             # ``node_type``, ``type_num``: a type or a type's number, wherever the word sits.
             any(w in ("type", "cls", "class", "klass") for w in words)
             or (bool(words) and words[-1] in _DOMAIN_KEY_WORDS)
+            or key.value.endswith(("module", "package"))  # ``fullmodule``, ``subpackage``
         )
     return False
 

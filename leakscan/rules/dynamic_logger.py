@@ -6,6 +6,7 @@ import libcst as cst
 
 from leakscan.analyses.exprs import is_literal
 from leakscan.analyses.index import ModuleIndex
+from leakscan.analyses.key_domain import KeyDomains
 from leakscan.findings import Level
 from leakscan.rule import FileContext, Invalid, Rule, Valid
 
@@ -72,6 +73,15 @@ class DynamicLogger(Rule):
                     return logging.getLogger(f"{__name__}.audit")
             """
         ),
+        Valid(
+            """
+            import logging
+
+            def plugin_logger(cls: type):
+                # one logger per plugin class: the classes are in the code
+                return logging.getLogger(f"{__name__}.{cls.plugin_name}")
+            """
+        ),
     ]
     INVALID = [
         Invalid(
@@ -124,13 +134,21 @@ class DynamicLogger(Rule):
                     detail="created once, at import time",
                 )
                 continue
+            message = (
+                f"getLogger() in {symbol}() builds its name from run-time data; "
+                "each new name stays in logging's registry forever"
+            )
+            confidence = _confidence(argument, scope.params)
+            if ctx.analysis(KeyDomains).program_bounded(argument):
+                # ``f"{__name__}.{cls.plugin_name}"``, ``job.name`` of a registered job.
+                message += " (its parts come from the program itself, so there are finitely many names)"
+                confidence = Level.LOW
             ctx.report(
                 self,
                 call,
                 symbol=symbol,
-                message=f"getLogger() in {symbol}() builds its name from run-time data; "
-                "each new name stays in logging's registry forever",
-                confidence=_confidence(argument, scope.params),
+                message=message,
+                confidence=confidence,
                 suggestion="use one module logger and put the varying part in the message or `extra`",
                 kind="getLogger()",
             )

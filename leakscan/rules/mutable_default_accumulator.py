@@ -7,6 +7,7 @@ import libcst as cst
 from leakscan.analyses.containers import GROW_METHODS, constructor_of
 from leakscan.analyses.exprs import is_literal, subscript_key
 from leakscan.analyses.index import ModuleIndex, Scope
+from leakscan.analyses.key_domain import KeyDomains
 from leakscan.findings import Level
 from leakscan.rule import FileContext, Invalid, Rule, Valid
 
@@ -62,6 +63,24 @@ class MutableDefaultAccumulator(Rule):
                 claims["iat"] = int(time.time())
                 claims.update({"iss": "gateway"})
                 return dict(claims)
+            """
+        ),
+        Valid(
+            """
+            import logging
+            from dataclasses import dataclass
+
+            @dataclass
+            class Job:
+                name: str
+
+            JOBS = [Job("vacuum"), Job("rotate-exports")]
+
+            def job_logger(job: Job, _loggers={}):
+                # Jobs are made at import time: one logger each
+                if job.name not in _loggers:
+                    _loggers[job.name] = logging.getLogger(f"jobs.{job.name}")
+                return _loggers[job.name]
             """
         ),
         Valid(
@@ -141,13 +160,22 @@ class MutableDefaultAccumulator(Rule):
                     continue
                 # A nested function's defaults are re-created each time the outer one runs.
                 nested = scope.parent is not None and scope.parent.kind == "function"
+                message = f"default `{name}` of {scope.qualname}() is created once and grows on every call"
+                if nested:
+                    message += " (re-created with each call of the enclosing function)"
+                domains = ctx.analysis(KeyDomains)
+                program_keys = built[1] == "mapping" and all(
+                    _fixed_key(index, site) or domains.program_bounded(_key_of(index, site))
+                    for site in growth
+                )
+                if program_keys:  # a memo per registered job, per class: one entry each
+                    message += " (its keys come from the program itself, so there are finitely many)"
                 ctx.report(
                     self,
                     param.default,
                     symbol=symbol,
-                    message=f"default `{name}` of {scope.qualname}() is created once and grows on every call"
-                    + (" (re-created with each call of the enclosing function)" if nested else ""),
-                    confidence=Level.LOW if nested else Level.HIGH,
+                    message=message,
+                    confidence=Level.LOW if nested or program_keys else Level.HIGH,
                     suggestion=f"default to None and create the {built[0]} inside the function",
                     related=[(site, "grows here") for site in growth[:3]],
                     kind=f"{built[0]} default",
@@ -176,6 +204,22 @@ def _uses(index: ModuleIndex, scope: Scope, name: str, *, keyed: bool) -> tuple[
             if isinstance(holder, cst.AssignTarget) and holder.target is parent:
                 growth.append(parent)
     return growth, False
+
+
+def _key_of(index: ModuleIndex, site: cst.CSTNode) -> cst.BaseExpression | None:
+    """The key a growth site stores under (``memo[key] = v``, ``seen.add(key)``); None when
+    it has none or the value under it grows (``d.setdefault(k, []).append(v)``)."""
+    if isinstance(site, cst.Subscript):
+        return subscript_key(site)
+    if (
+        isinstance(site, cst.Call)
+        and isinstance(site.func, cst.Attribute)
+        and site.func.attr.value in ("add", "setdefault")
+        and site.args
+        and not isinstance(index.parent(site), cst.Attribute)
+    ):
+        return site.args[0].value
+    return None
 
 
 def _fixed_key(index: ModuleIndex, site: cst.CSTNode) -> bool:

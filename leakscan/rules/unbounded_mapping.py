@@ -261,6 +261,46 @@ class UnboundedMapping(ContainerRule):
                 return _perms[role]
             """
         ),
+        Valid(
+            """
+            from dataclasses import dataclass
+
+            @dataclass
+            class Metric:
+                name: str
+                help: str
+
+            _headers = {}
+
+            def register(name, help):
+                return Metric(name, help)
+
+            UP = register("up", "Whether the target answers.")
+            LATENCY = register("latency_seconds", "Request latency.")
+
+            def header_for(m: Metric):
+                # every Metric is made at import time: one header per metric
+                if m.name not in _headers:
+                    _headers[m.name] = f"# HELP {m.name} {m.help}"
+                return _headers[m.name]
+            """
+        ),
+        Valid(
+            """
+            ROOMS = ("general", "random")
+
+            class Gateway:
+                def __init__(self):
+                    self.rooms = {name: set() for name in ROOMS}
+
+                def join(self, room, client_id):
+                    self.rooms[room].add(client_id)  # KeyError for an unknown room
+
+                def leave(self, client_id):
+                    for members in self.rooms.values():
+                        members.discard(client_id)
+            """
+        ),
     ]
     INVALID = [
         Invalid(
@@ -455,5 +495,25 @@ class UnboundedMapping(ContainerRule):
                 _path_hits[request.path] += 1
             """,
             line=5,
+        ),
+        Invalid(
+            """
+            from dataclasses import dataclass
+
+            @dataclass
+            class Visitor:
+                user_id: str
+
+            _greeted = {}
+
+            def on_request(payload):
+                greet(Visitor(payload["user"]))  # a Visitor per request
+
+            def greet(visitor: Visitor):
+                if visitor.user_id not in _greeted:
+                    _greeted[visitor.user_id] = f"Hello {visitor.user_id}"
+                return _greeted[visitor.user_id]
+            """,
+            line=7,
         ),
     ]
