@@ -16,7 +16,7 @@ from leakscan.analyses.index import ModuleIndex, Scope
 from leakscan.analyses.phases import Phase
 
 Family = Literal["mapping", "sequence"]
-Lifetime = Literal["module", "class", "instance", "local"]
+Lifetime = Literal["module", "class", "instance", "closure", "local"]
 SiteKind = Literal["grow", "shrink", "reset", "escape", "read", "check"]
 
 # Constructor qualified name -> (kind shown to users, family)

@@ -200,7 +200,15 @@ class SiteClassifier:
             if literal is None:
                 return
             holder = index.parent(literal)
-            if isinstance(holder, cst.AssignTarget) and holder.target is literal:
+            if (
+                isinstance(holder, cst.For)
+                and holder.iter is literal
+                and isinstance(holder.target, cst.Name)
+                and depth < 3
+            ):
+                # ``for cache in (self._a, self._b): del cache[k]``: each pass is an alias.
+                self._follow_alias(c, holder.target, index.scope(holder).function_scope(), depth)
+            elif isinstance(holder, cst.AssignTarget) and holder.target is literal:
                 self._add(c, literal, "reset", "reassigned")  # items, self.items = self.items, []
             elif depth < 3:
                 self._escapes_only(c, literal, depth + 1)
@@ -343,6 +351,12 @@ class SiteClassifier:
             return
         if c.family != "mapping":
             return
+        if isinstance(parent, cst.Assign) and parent.value is item and c.kind in AUTO_INSERT:
+            # ``seen = recent[user_id]; seen.append(x)``: the read inserts the key.
+            grows = self._alias_grows(parent)
+            if grows is not None:
+                self._add(c, item, "grow", "[key] read, then changed", literal, value_grows=grows)
+            return
         # Nested use of a value: d[k].append(v), d[k][j] = v, d[k] += ... on the value.
         if isinstance(parent, cst.Attribute) and parent.value is item:
             call = index.parent(parent)
@@ -357,10 +371,45 @@ class SiteClassifier:
             return
         if isinstance(parent, cst.Subscript) and parent.value is item:
             grand = index.parent(parent)
-            if isinstance(grand, cst.AssignTarget) and grand.target is parent and c.kind in AUTO_INSERT:
-                self._add(c, parent, "grow", "[key][...] = value", literal)
+            stored = (isinstance(grand, cst.AssignTarget) and grand.target is parent) or (
+                isinstance(grand, cst.AugAssign) and grand.target is parent
+            )
+            if stored and c.kind in AUTO_INSERT:
+                # ``by_route[route][ip] += 1``: the key is inserted, and the value under it
+                # grows unless its own key is fixed too.
+                inner = subscript_key(parent)
+                grows = inner is None or not self._bounded_key(inner)
+                how = "[key][...] = value" if isinstance(grand, cst.AssignTarget) else "[key][...] += ..."
+                self._add(c, parent, "grow", how, literal, value_grows=grows)
             elif isinstance(grand, cst.Del) or _in_del(index, parent):
                 self._add(c, parent, "shrink", "del [key][...]")
+
+    def _alias_grows(self, assign: cst.Assign) -> bool | None:
+        """For ``value = d[k]``: None if ``value`` is never changed, else whether it grows
+        (``value.append(x)``) rather than being updated in place (``value["wins"] += 1``)."""
+        if len(assign.targets) != 1 or not isinstance(assign.targets[0].target, cst.Name):
+            return None
+        alias = assign.targets[0].target
+        scope = self.index.scope(assign).function_scope()
+        changed: bool | None = None
+        for use in self.index.names.get(alias.value, ()):
+            if use is alias or self.index.scope(use).function_scope() is not scope:
+                continue
+            parent = self.index.parent(use)
+            if isinstance(parent, cst.Attribute) and parent.value is use:
+                if parent.attr.value in GROW_METHODS:
+                    return True
+                if parent.attr.value in SHRINK_METHODS:
+                    changed = False
+            elif isinstance(parent, cst.AugAssign) and parent.target is use:
+                return True
+            elif isinstance(parent, cst.Subscript) and parent.value is use:
+                holder = self.index.parent(parent)
+                if (isinstance(holder, cst.AssignTarget) and holder.target is parent) or (
+                    isinstance(holder, cst.AugAssign) and holder.target is parent
+                ):
+                    changed = False
+        return changed
 
     def _bounded_key(self, key: cst.BaseExpression) -> bool:
         """A key from a fixed set: a literal, a loop over a constant collection, or a parameter
@@ -401,29 +450,8 @@ class SiteClassifier:
                 is_literal(bound[0].value) or (self._constant(bound[0].value) and bound[0].value is not expr)
             )
         if isinstance(expr, cst.Attribute) and isinstance(expr.value, cst.Name):
-            return self._fixed_attribute(expr)
+            return fixed_attribute(self.index, expr)
         return False
-
-    def _fixed_attribute(self, expr: cst.Attribute) -> bool:
-        """``self.paths`` set only while the object is built and never grown: a fixed set."""
-        method = self.index.scope(expr).function_scope()
-        owner = method.class_scope
-        if owner is None or not isinstance(expr.value, cst.Name) or expr.value.value != method.self_name:
-            return False
-        assigned = False
-        for ref in self.index.attributes.get(expr.attr.value, ()):
-            parent = self.index.parent(ref)
-            if isinstance(parent, cst.AssignTarget) and parent.target is ref:
-                if self.index.scope(ref).function_scope().name not in INIT_METHODS:
-                    return False
-                assigned = True
-            elif (
-                isinstance(parent, cst.Attribute)
-                and parent.value is ref
-                and parent.attr.value in GROW_METHODS
-            ):
-                return False
-        return assigned
 
     def _constant_arguments(self, function: Scope, param: str) -> bool:
         position = function.params.index(param)
@@ -603,3 +631,23 @@ def _capacity_check(index: ModuleIndex, length: cst.Call) -> bool:
         for other in operands
         if other is not length
     )
+
+
+def fixed_attribute(index: ModuleIndex, expr: cst.Attribute) -> bool:
+    """``self.paths`` set only while the object is built and never grown: a fixed set."""
+    method = index.scope(expr).function_scope()
+    owner = method.class_scope
+    if owner is None or not isinstance(expr.value, cst.Name) or expr.value.value != method.self_name:
+        return False
+    assigned = False
+    for ref in index.attributes.get(expr.attr.value, ()):
+        parent = index.parent(ref)
+        if isinstance(parent, cst.AssignTarget) and parent.target is ref:
+            if index.scope(ref).function_scope().name not in INIT_METHODS:
+                return False
+            assigned = True
+        elif isinstance(parent, cst.Attribute) and parent.value is ref and parent.attr.value in GROW_METHODS:
+            return False
+        elif isinstance(parent, cst.AugAssign) and parent.target is ref:
+            return False  # ``self._next_id += 1``: a counter
+    return assigned

@@ -48,6 +48,7 @@ class ContainerAnalysis:
         self._related: dict[Scope, set[Scope]] = {}
         self.containers: list[Container] = []
         self._collect()
+        self._collect_closures()
         for container in self.containers:
             self._classify_sites(container)
 
@@ -82,6 +83,57 @@ class ContainerAnalysis:
                 container.creation_phase = self.phases.of(scope)
                 seen[symbol] = container
                 self.containers.append(container)
+
+    def _collect_closures(self) -> None:
+        """``def memoize(fn): cache = {}; def wrapper(x): cache[x] = ...``: a local that a
+        nested function keeps alive lives as long as that function (for a decorator, as
+        long as the decorated function: the process)."""
+        seen: set[str] = set()
+        for assign in self.index.assigns:
+            if isinstance(assign, cst.AugAssign) or assign.value is None:
+                continue
+            function = self.index.scope_of[assign]
+            if function.kind != "function":
+                continue
+            built = constructor_of(assign.value, self.index)
+            targets = (
+                [t.target for t in assign.targets] if isinstance(assign, cst.Assign) else [assign.target]
+            )
+            for target in targets:
+                if built is None or not isinstance(target, cst.Name):
+                    continue
+                name = target.value
+                symbol = f"{function.qualname}.<locals>.{name}"
+                if symbol in seen or name in function.globals or name in function.nonlocals:
+                    continue
+                refs = self._closure_refs(function, name)
+                if not any(self.index.scope(ref).function_scope() is not function for ref in refs):
+                    continue
+                seen.add(symbol)
+                kind, family, bounded = built
+                container = Container(
+                    symbol, name, "closure", kind, family, target, assign.value, function, None, bounded
+                )
+                container.creation_phase = self.phases.of(function)
+                self.containers.append(container)
+
+    def _closure_refs(self, function: Scope, name: str) -> list[cst.BaseExpression]:
+        """Uses of ``name`` in ``function`` and the functions nested in it that reach its binding."""
+        refs: list[cst.BaseExpression] = []
+        for ref in self.index.names.get(name, ()):
+            parent = self.index.parent(ref)
+            if isinstance(parent, (cst.FunctionDef, cst.ClassDef, cst.Param)) or (
+                isinstance(parent, cst.Arg) and parent.keyword is ref
+            ):
+                continue
+            scope: Scope | None = self.index.scope(ref)
+            while scope is not None and scope is not function:
+                if scope.kind == "function" and name in scope.bindings and name not in scope.nonlocals:
+                    break  # shadowed by a local of the nested function
+                scope = scope.parent
+            if scope is function:
+                refs.append(ref)
+        return refs
 
     def _candidate(
         self, target: cst.BaseExpression, scope: Scope
@@ -146,6 +198,8 @@ class ContainerAnalysis:
                 if index.scope(ref).function_scope() is home:
                     refs.append(ref)
             return refs
+        if container.lifetime == "closure":
+            return self._closure_refs(container.scope, container.name)
         if container.lifetime == "module":
             for ref in index.names.get(container.name, ()):
                 parent = index.parent(ref)

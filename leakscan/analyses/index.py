@@ -221,6 +221,10 @@ class ModuleIndex:
                 return found
         return self.root
 
+    def calls_in(self, node: cst.CSTNode) -> list[cst.Call]:
+        """Every call inside ``node`` (nested functions included)."""
+        return [call for call in self.calls if call is node or any(a is node for a in self.ancestors(call))]
+
     def calls_to(self, name: str) -> list[cst.Call]:
         """Every call of a function or method named ``name``: ``name(...)``, ``x.name(...)``."""
         return [

@@ -24,10 +24,12 @@ from __future__ import annotations
 
 import libcst as cst
 
+from leakscan.analyses.container_sites import fixed_attribute
 from leakscan.analyses.exprs import call_arg, contains, dotted, is_literal
 from leakscan.analyses.index import ModuleIndex, Scope
 from leakscan.analyses.key_checks import admits, checks_before
-from leakscan.analyses.lifetime import program_bounded_key
+from leakscan.analyses.lifetime import long_lived_class, program_bounded_key
+from leakscan.analyses.loops import LoopAnalysis
 from leakscan.analyses.phases import Phases
 
 # Builtins that read or reshape their arguments without reaching outside the program.
@@ -122,7 +124,11 @@ class KeyDomains:
         if isinstance(expr, cst.Name):
             return expr.value in _MODULE_DUNDERS or self._bounded_name(expr, depth, seen)
         if isinstance(expr, cst.Attribute):
-            return dotted(expr) == "sys.modules" or self._bounded(expr.value, depth + 1, seen)
+            return (
+                dotted(expr) == "sys.modules"
+                or self._configuration(expr)
+                or self._bounded(expr.value, depth + 1, seen)
+            )
         if isinstance(expr, cst.Subscript):
             if dotted(expr.value) == "sys.modules":
                 return True  # a module object
@@ -248,6 +254,21 @@ class KeyDomains:
         return isinstance(node, cst.ClassDef) and any(
             (dotted(base.value) or "").rsplit(".", 1)[-1] in _ENUM_BASES for base in node.bases
         )
+
+    def _configuration(self, expr: cst.Attribute) -> bool:
+        """``for backend in self.backends`` where ``self.backends`` is set only while a
+        long-lived object (a server, a service, a singleton) is built: its configuration."""
+        if not fixed_attribute(self.index, expr):
+            return False
+        owner = self.index.scope(expr).function_scope().class_scope
+        if owner is None:
+            return False
+        endless = {
+            loop.scope.function_scope()
+            for loop in self.index.analysis(LoopAnalysis).loops
+            if not loop.exits and not loop.yields
+        }
+        return long_lived_class(self.index, owner, endless)
 
     def _made_at_import(self, name: str) -> bool:
         """A class of this module whose objects are all made at import time: ``JOBS =

@@ -14,6 +14,7 @@ import re
 import libcst as cst
 
 from leakscan.analyses.index import ModuleIndex, Scope
+from leakscan.analyses.phases import under_main_guard
 
 # Words in a container's name that say it accumulates run-time data.
 _TRAFFIC_WORDS = frozenset(
@@ -253,11 +254,16 @@ def long_lived_class(index: ModuleIndex, owner: Scope, endless: set[Scope] | Non
 
 
 def module_singleton(index: ModuleIndex, class_name: str) -> bool:
-    """One instance for the process: built at module level, or by a cached factory."""
+    """Instances that live for the process: built at module level or by the program's main
+    code, by a cached factory, or kept in a module-level registry (``_MODELS[name] = runner``)."""
     for call in index.calls:
         if isinstance(call.func, cst.Name) and call.func.value == class_name:
             factory = index.scope(call).function_scope()
             if factory.kind == "function" and factory.has_decorator("cache", "lru_cache"):
+                return True
+            if factory.kind == "function" and in_program_main(index, call) and _serves_a_loop(index, factory):
+                return True
+            if _kept_in_module(index, call):
                 return True
     for assign in index.assigns:
         value = assign.value
@@ -271,6 +277,53 @@ def module_singleton(index: ModuleIndex, class_name: str) -> bool:
     return False
 
 
+def _serves_a_loop(index: ModuleIndex, main: Scope) -> bool:
+    """The main function runs a loop (``while not stop.wait(30): tailer.scan()``): what it
+    builds serves the whole run, not one task."""
+    return any(index.scope(loop).function_scope() is main for loop in index.whiles)
+
+
+def _kept_in_module(index: ModuleIndex, call: cst.Call) -> bool:
+    """``REGISTRY[key] = Cls(...)``, ``runner = Cls(...); _MODELS[name] = runner``,
+    ``_ALL.append(Cls(...))``: the object is stored in a module global."""
+    values: list[cst.BaseExpression] = [call]
+    parent = index.parent(call)
+    if (
+        isinstance(parent, cst.Assign)
+        and len(parent.targets) == 1
+        and isinstance(parent.targets[0].target, cst.Name)
+    ):
+        name = parent.targets[0].target.value
+        home = index.scope(call).function_scope()
+        values += [use for use in index.names.get(name, ()) if index.scope(use).function_scope() is home]
+    for value in values:
+        holder = index.parent(value)
+        targets: list[cst.BaseExpression]
+        if isinstance(holder, cst.Assign) and holder.value is value:
+            targets = [t.target for t in holder.targets]
+        elif isinstance(holder, cst.Arg):
+            call_site = index.parent(holder)
+            func = call_site.func if isinstance(call_site, cst.Call) else None
+            targets = (
+                [func.value]
+                if isinstance(func, cst.Attribute)
+                and func.attr.value in ("append", "add", "setdefault", "insert")
+                else []
+            )
+        else:
+            continue
+        for target in targets:
+            base = target.value if isinstance(target, cst.Subscript) else target
+            stored = isinstance(target, cst.Subscript) or isinstance(holder, cst.Arg)
+            if stored and isinstance(base, cst.Name) and base is not value and _module_global(index, base):
+                return True
+    return False
+
+
+def _module_global(index: ModuleIndex, name: cst.Name) -> bool:
+    return name.value in index.root.bindings and index.scope(name).resolves_to_module(name.value)
+
+
 # Functions that are the program's own entry point: what they hold lives exactly as long
 # as the process, and the process exit releases it.
 _MAIN_FUNCTIONS = frozenset({"main", "_main", "cli", "run_app", "run_forever", "serve_forever"})
@@ -281,13 +334,4 @@ def in_program_main(index: ModuleIndex, node: cst.CSTNode) -> bool:
     or under ``if __name__ == "__main__":``.  A helper the guard calls is not included: it
     is still a function someone else may call."""
     function = index.scope(node).function_scope()
-    return function.kind == "module" or function.name in _MAIN_FUNCTIONS or _under_guard(index, node)
-
-
-def _under_guard(index: ModuleIndex, node: cst.CSTNode) -> bool:
-    for ancestor in index.ancestors(node):
-        if isinstance(ancestor, cst.If):
-            test = index.module.code_for_node(ancestor.test)
-            if "__name__" in test and "__main__" in test:
-                return True
-    return False
+    return function.kind == "module" or function.name in _MAIN_FUNCTIONS or under_main_guard(index, node)

@@ -60,9 +60,11 @@ class Phases:
             return [self._module_caller(ref) for ref in self._module_refs(scope.name)]
         if parent.kind == "class":
             return self._method_callers(scope, parent)
-        # A closure returned by an import-time function (a decorator factory) runs when it
-        # decorates, at import; any other closure may be handed around as a callback.
-        if self.of(parent) == "import" and self._returned_by(scope, parent):
+        # A closure returned by a decorator factory (``@register("x")``) runs when it
+        # decorates, at import.  The wrapper a decorator returns does not: it replaces the
+        # decorated function and runs when that is called.  Any other closure may be handed
+        # around as a callback.
+        if self.of(parent) == "import" and self._returned_by(scope, parent) and self._factory(parent):
             return [parent]
         return [None]
 
@@ -70,6 +72,21 @@ class Phases:
         for ref in self.index.names.get(scope.name, ()):
             holder = self.index.parent(ref)
             if isinstance(holder, cst.Return) and self.index.scope(holder).function_scope() is parent:
+                return True
+        return False
+
+    def _factory(self, scope: Scope) -> bool:
+        """``scope`` is called in a decorator line (``@register("x")``): what it returns is
+        applied to the decorated function at once."""
+        if scope.parent is not self.index.root:
+            return False
+        for ref in self._module_refs(scope.name):
+            call = self.index.parent(ref)
+            if (
+                isinstance(call, cst.Call)
+                and call.func is ref
+                and isinstance(self.index.parent(call), cst.Decorator)
+            ):
                 return True
         return False
 
@@ -96,6 +113,8 @@ class Phases:
             # A registration decorator runs when the decorated definition executes.
             return self.index.scope(parent)
         if isinstance(parent, cst.Call) and parent.func is ref:
+            if under_main_guard(self.index, parent):
+                return None  # the program's run, not its import: ``if __name__ == "__main__": main()``
             return self.index.scope(parent)
         return None
 
@@ -113,3 +132,13 @@ class Phases:
             parent = self.index.parent(ref)
             callers.append(caller if isinstance(parent, cst.Call) and parent.func is ref else None)
         return callers
+
+
+def under_main_guard(index: ModuleIndex, node: cst.CSTNode) -> bool:
+    """``node`` sits under ``if __name__ == "__main__":``."""
+    for ancestor in index.ancestors(node):
+        if isinstance(ancestor, cst.If):
+            test = index.module.code_for_node(ancestor.test)
+            if "__name__" in test and "__main__" in test:
+                return True
+    return False

@@ -31,6 +31,7 @@ FILE_OPENERS = frozenset(
         "lzma.LZMAFile",
         "tokenize.open",
         "os.fdopen",
+        "pathlib.Path.open",
     }
 )
 RESOURCE_OPENERS = frozenset(
@@ -62,6 +63,9 @@ RESOURCE_OPENERS = frozenset(
         "shelve.open",
         "dbm.open",
     }
+)
+_PLAIN_BUILTINS = frozenset(
+    {"len", "str", "int", "float", "bool", "repr", "print", "isinstance", "min", "max"}
 )
 _CLOSERS = frozenset(
     {
@@ -132,8 +136,48 @@ class ResourceAnalysis:
         self.resources: list[Resource] = []
         for call in index.calls:
             opener = index.qualified_name(call.func)
+            if opener not in openers and self._path_method(call.func, "open"):
+                opener = "pathlib.Path.open"
             if opener in openers:
                 self.resources.append(self._judge(call, opener))
+
+    def _path_method(self, func: cst.BaseExpression, method: str) -> bool:
+        """``Path(d).open()``, ``(root / name).open()``, ``p.open()`` with ``p = Path(...)``."""
+        return isinstance(func, cst.Attribute) and func.attr.value == method and self._path(func.value, 0)
+
+    def _path(self, expr: cst.BaseExpression, depth: int) -> bool:
+        if depth > 3:
+            return False
+        if isinstance(expr, cst.Call):
+            name = self.index.qualified_name(expr.func) or ""
+            if name in ("pathlib.Path", "pathlib.PosixPath", "pathlib.WindowsPath"):
+                return True
+            # ``p.with_suffix(".bak")``, ``p.resolve()``: a path from a path.
+            return isinstance(expr.func, cst.Attribute) and self._path(expr.func.value, depth + 1)
+        if isinstance(expr, cst.BinaryOperation) and isinstance(expr.operator, cst.Divide):
+            return self._path(expr.left, depth + 1)
+        if isinstance(expr, cst.Attribute) and expr.attr.value == "parent":
+            return self._path(expr.value, depth + 1)
+        if isinstance(expr, cst.Name):
+            home = self.index.scope(expr).function_scope()
+            values = []
+            for use in self.index.names.get(expr.value, ()):
+                holder = self.index.parent(use)
+                if self.index.scope(use).function_scope() is not home:
+                    continue
+                if isinstance(holder, cst.AssignTarget) and holder.target is use:
+                    assign = self.index.parent(holder)
+                    values.append(assign.value if isinstance(assign, cst.Assign) else None)
+                elif isinstance(holder, cst.Param) and holder.name is use:
+                    annotation = holder.annotation.annotation if holder.annotation else None
+                    values.append(
+                        annotation if dotted(annotation or expr) in ("Path", "pathlib.Path") else None
+                    )
+            return bool(values) and all(
+                v is not None and (dotted(v) in ("Path", "pathlib.Path") or self._path(v, depth + 1))
+                for v in values
+            )
+        return False
 
     def _judge(self, call: cst.Call, opener: str) -> Resource:
         scope = self.index.scope(call)
@@ -299,7 +343,7 @@ class ResourceAnalysis:
         home = scope.function_scope()
         if name in home.globals or home.kind == "module":
             return ("escape", "kept in a module global", "", name)
-        closed_plain: bool = False
+        closed_plain: cst.Call | None = None
         passed = False
         for use in index.names.get(name, ()):
             if use is binding or index.scope(use).function_scope() is not home:
@@ -315,7 +359,7 @@ class ResourceAnalysis:
                     if isinstance(call, cst.Call) and call.func is parent:
                         if self._in_finally(call) or self._in_exit_method(call):
                             return ("finally", "closed in finally", "", name)
-                        closed_plain = True
+                        closed_plain = call
                     else:
                         # f.close handed to atexit, weakref.finalize, a callback...
                         return ("escape", "its close() is handed off", "", name)
@@ -338,11 +382,49 @@ class ResourceAnalysis:
                 if isinstance(parent, cst.AssignTarget) and parent.target is use:
                     continue
                 return ("escape", "stored elsewhere", "", name)
-        if closed_plain:
-            return (None, f"{short} closed, but not on the exception path (no with/finally)", "low", name)
+        if closed_plain is not None:
+            detail = f"{short} closed, but not on the exception path (no with/finally)"
+            if self._work_between(binding, closed_plain, name):
+                # ``out = open(dest); copy(urlopen(url), out); out.close()``: a failed download
+                # leaves the file open, on every failure.
+                return (None, detail + "; the calls in between can fail and skip the close", "medium", name)
+            return (None, detail, "low", name)
         if passed:
             return (None, f"{short} bound to {name!r}, passed on, and never closed", "medium", name)
         return (None, f"{short} bound to {name!r} and never closed", "high", name)
+
+    def _work_between(self, binding: cst.Name, close: cst.Call, name: str) -> bool:
+        """Between the statement that opens the resource and the one that closes it, in the
+        same block, a call to other code runs (not a method of the resource itself, not a
+        plain builtin).  A close in another branch (``try: f = open(p) ... else:
+        f.close()``) is not judged: the paths differ."""
+        opened = self._statement_in_block(binding)
+        closing = self._statement_in_block(close)
+        if opened is None or closing is None or opened[0] is not closing[0]:
+            return False
+        block, first, last = opened[0], opened[1], closing[1]
+        for statement in block.body[first + 1 : last]:
+            for call in self.index.calls_in(statement):
+                func = call.func
+                receiver = func.value if isinstance(func, cst.Attribute) else None
+                if isinstance(receiver, cst.Attribute):
+                    receiver = receiver.value  # ``p.stdout.read()``
+                if isinstance(receiver, cst.Name) and receiver.value == name:
+                    continue  # ``f.read()``, ``f.write(data)``
+                if isinstance(func, cst.Name) and func.value in _PLAIN_BUILTINS:
+                    continue
+                return True
+        return False
+
+    def _statement_in_block(self, node: cst.CSTNode) -> tuple[cst.BaseSuite | cst.Module, int] | None:
+        child = node
+        for ancestor in self.index.ancestors(node):
+            if isinstance(ancestor, (cst.IndentedBlock, cst.Module)):
+                return ancestor, list(ancestor.body).index(child)  # type: ignore[arg-type]
+            if isinstance(ancestor, (cst.FunctionDef, cst.Lambda)):
+                return None
+            child = ancestor
+        return None
 
     def _windows_only(self, call: cst.Call) -> bool:
         """The call sits in the body of an ``if`` that holds only on Windows."""

@@ -32,6 +32,7 @@ LIFETIME_WORDS = {
     "module": "module-level",
     "class": "class attribute",
     "instance": "instance attribute",
+    "closure": "closure",
 }
 
 
@@ -117,6 +118,10 @@ def confidence_for(ctx: FileContext, container: Container, growth: tuple[Site, .
         )
     if container.kind == "set" and warn_once_named(container.name):
         return Level.LOW, "a warn-once registry: one entry per distinct warning"
+    if container.lifetime == "closure":
+        if container.creation_phase == "import":
+            return Level.HIGH, ""  # a decorator: the closure lives as long as what it decorates
+        return Level.LOW, "nothing shows that the function keeping it outlives a request"
     if container.lifetime != "instance" or container.owner is None:
         return Level.HIGH, ""
     endless = {
@@ -152,7 +157,9 @@ def _registers(site: Site) -> bool:
 
 def severity_for(ctx: FileContext, container: Container) -> Level:
     """Module globals and class attributes live as long as the process."""
-    if container.lifetime in ("module", "class"):
+    if container.lifetime in ("module", "class") or (
+        container.lifetime == "closure" and container.creation_phase == "import"
+    ):
         return Level.HIGH
     owner = container.owner
     if owner is not None and module_singleton(ctx.index, owner.name):
@@ -171,6 +178,8 @@ def _lower(level: Level) -> Level:
 
 def proposal_for(ctx: FileContext, container: Container, verdict: Judgement) -> Proposal | None:
     """The eviction patch for a flagged container, if a correct one exists."""
+    if container.lifetime == "closure":
+        return None  # the shapes of decorators vary too much for one safe patch
     analysis = ctx.analysis(ContainerAnalysis)
     flagged = Flagged(
         ctx.index,

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import libcst as cst
 
-from leakscan.analyses.exprs import is_literal
+from leakscan.analyses.exprs import dotted, is_literal
 from leakscan.analyses.index import ModuleIndex
 from leakscan.analyses.key_domain import KeyDomains
+from leakscan.analyses.lifetime import name_words
 from leakscan.findings import Level
 from leakscan.rule import FileContext, Invalid, Rule, Valid
 
@@ -82,6 +83,16 @@ class DynamicLogger(Rule):
                 return logging.getLogger(f"{__name__}.{cls.plugin_name}")
             """
         ),
+        Valid(
+            """
+            import logging
+
+            def execute(task, args):
+                # one logger per task: tasks are components the program registers
+                log = logging.getLogger(f"tasks.{task.name}")
+                log.info("running with %s", args)
+            """
+        ),
     ]
     INVALID = [
         Invalid(
@@ -103,6 +114,15 @@ class DynamicLogger(Rule):
                     getLogger("user." + str(message.author_id)).info(message.text)
             """,
             line=5,
+        ),
+        Invalid(
+            """
+            import logging
+
+            def on_message(message):
+                logging.getLogger(f"bot.user.{message.author.name}").info(message.text)
+            """,
+            line=4,
         ),
     ]
 
@@ -142,6 +162,9 @@ class DynamicLogger(Rule):
             if ctx.analysis(KeyDomains).program_bounded(argument):
                 # ``f"{__name__}.{cls.plugin_name}"``, ``job.name`` of a registered job.
                 message += " (its parts come from the program itself, so there are finitely many names)"
+                confidence = Level.LOW
+            elif _named_after_components(argument, index):
+                message += " (named after components, `plugin.name`: one logger per component)"
                 confidence = Level.LOW
             ctx.report(
                 self,
@@ -187,6 +210,46 @@ def _static(expr: cst.BaseExpression, index: ModuleIndex, depth: int = 0) -> boo
             _static(a.value, index, depth + 1) for a in expr.args
         )
     return False
+
+
+# Objects whose ``.name`` is per-call data: a user's or a file's name is not a component's.
+_DATA_WORDS = frozenset(
+    {
+        "user", "client", "customer", "account", "member", "author", "sender", "player", "peer",
+        "request", "req", "message", "msg", "update", "event", "session", "conn", "connection",
+        "file", "upload", "record", "row", "item", "host", "device", "room", "channel", "chat",
+    }
+)  # fmt: skip
+
+
+def _named_after_components(expr: cst.BaseExpression, index: ModuleIndex) -> bool:
+    """Every run-time part of the name is the ``.name`` of an object (``f"tasks.{t.name}"``,
+    ``f"plugins.{self.name}"``): loggers per plugin, job or task, a set the program
+    configures.  Ids, addresses and users' names are per-call data."""
+    parts = _dynamic_parts(expr, index)
+    return bool(parts) and all(
+        isinstance(part, cst.Attribute)
+        and part.attr.value == "name"
+        and not any(
+            word in _DATA_WORDS
+            for piece in (dotted(part.value) or "?").split(".")
+            for word in name_words(piece)
+        )
+        for part in parts
+    )
+
+
+def _dynamic_parts(expr: cst.BaseExpression, index: ModuleIndex) -> list[cst.BaseExpression]:
+    """The parts of a name built by an f-string or ``+`` that are not constants."""
+    if isinstance(expr, cst.FormattedString):
+        found: list[cst.BaseExpression] = []
+        for part in expr.parts:
+            if isinstance(part, cst.FormattedStringExpression):
+                found += _dynamic_parts(part.expression, index)
+        return found
+    if isinstance(expr, cst.BinaryOperation) and isinstance(expr.operator, cst.Add):
+        return _dynamic_parts(expr.left, index) + _dynamic_parts(expr.right, index)
+    return [] if _static(expr, index) else [expr]
 
 
 def _module_constant(name: str, index: ModuleIndex, depth: int) -> bool:

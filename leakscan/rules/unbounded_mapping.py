@@ -301,6 +301,37 @@ class UnboundedMapping(ContainerRule):
                         members.discard(client_id)
             """
         ),
+        Valid(
+            """
+            _cmdline = {}
+            _handles = {}
+
+            def sample(alive, info):
+                for cache in (_cmdline, _handles):
+                    for pid in [p for p in cache if p not in alive]:
+                        del cache[pid]
+                for pid in alive:
+                    _cmdline[pid] = info(pid)
+                    _handles[pid] = object()
+            """
+        ),
+        Valid(
+            """
+            import time
+
+            _health = {}
+
+            class Proxy:
+                def __init__(self, backends):
+                    self.backends = list(backends)  # configured once
+
+                def health_loop(self, probe):
+                    while True:
+                        for backend in self.backends:
+                            _health[backend.name] = probe(backend)
+                        time.sleep(10)
+            """
+        ),
     ]
     INVALID = [
         Invalid(
@@ -515,5 +546,83 @@ class UnboundedMapping(ContainerRule):
                 return _greeted[visitor.user_id]
             """,
             line=7,
+        ),
+        Invalid(
+            """
+            import functools
+
+            def memoize_user(fn):
+                cache = {}  # lives as long as the decorated function: the process
+
+                @functools.wraps(fn)
+                def wrapper(user_id):
+                    if user_id not in cache:
+                        cache[user_id] = fn(user_id)
+                    return cache[user_id]
+
+                return wrapper
+
+            @memoize_user
+            def profile(user_id):
+                return {"id": user_id}
+            """,
+            line=4,
+        ),
+        Invalid(
+            """
+            from collections import Counter, defaultdict
+
+            _denials = defaultdict(Counter)
+
+            def rate_limited(route):
+                def decorator(fn):
+                    def wrapper(request):  # runs per request, not when decorating
+                        _denials[route][request.client_ip] += 1
+                        return fn(request)
+
+                    return wrapper
+
+                return decorator
+
+            @rate_limited("/login")
+            def login(request):
+                return "ok"
+            """,
+            line=3,
+        ),
+        Invalid(
+            """
+            from collections import defaultdict
+
+            _recently_viewed = defaultdict(list)
+
+            def product(request, pk):
+                seen = _recently_viewed[request.user.id]  # the read inserts the key
+                seen.append(pk)
+                del seen[:-20]  # bounds each list, not the number of users
+            """,
+            line=3,
+        ),
+        Invalid(
+            """
+            import glob
+
+            _offsets = {}
+
+            def follow(path):
+                with open(path) as fh:
+                    fh.seek(_offsets.get(path, 0))
+                    fh.read()
+                    _offsets[path] = fh.tell()
+
+            def main():
+                while True:
+                    for path in glob.glob("/var/log/app/*.log*"):
+                        follow(path)
+
+            if __name__ == "__main__":
+                main()  # the program's run, not its import
+            """,
+            line=3,
         ),
     ]

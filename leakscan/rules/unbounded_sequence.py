@@ -190,4 +190,28 @@ class UnboundedSequence(ContainerRule):
             """,
             line=2,
         ),
+        Invalid(
+            """
+            import time
+
+            _runners = {}
+
+            class ModelRunner:
+                def __init__(self, name):
+                    self.name = name
+                    self.request_log = []
+
+                def predict(self, client, batch):
+                    self.request_log.append((client, len(batch), time.time()))
+                    return [0.0 for _ in batch]
+
+            def get_runner(name):
+                runner = _runners.get(name)
+                if runner is None:
+                    runner = ModelRunner(name)
+                    _runners[name] = runner  # kept for the process, and so is its log
+                return runner
+            """,
+            line=8,
+        ),
     ]
