@@ -107,7 +107,7 @@ class ContainerAnalysis:
                 if symbol in seen or name in function.globals or name in function.nonlocals:
                     continue
                 refs = self._closure_refs(function, name)
-                if not any(self.index.scope(ref).function_scope() is not function for ref in refs):
+                if not any(self._returned_closure(self.index.scope(ref), function) for ref in refs):
                     continue
                 seen.add(symbol)
                 kind, family, bounded = built
@@ -116,6 +116,23 @@ class ContainerAnalysis:
                 )
                 container.creation_phase = self.phases.of(function)
                 self.containers.append(container)
+
+    def _returned_closure(self, scope: Scope, function: Scope) -> bool:
+        """``scope`` is (inside) a function nested in ``function`` that ``function`` returns:
+        it outlives the call, and so does what it keeps.  Helpers called only inside the
+        call die with its frame."""
+        inner: Scope | None = scope.function_scope()
+        while (
+            inner is not None and inner.parent is not None and inner.parent.function_scope() is not function
+        ):
+            inner = inner.parent.function_scope() if inner.parent.kind != "module" else None
+        if inner is None or inner is function or inner.kind != "function":
+            return False
+        for ref in self.index.names.get(inner.name, ()):
+            holder = self.index.parent(ref)
+            if isinstance(holder, cst.Return) and self.index.scope(holder).function_scope() is function:
+                return True
+        return False
 
     def _closure_refs(self, function: Scope, name: str) -> list[cst.BaseExpression]:
         """Uses of ``name`` in ``function`` and the functions nested in it that reach its binding."""
