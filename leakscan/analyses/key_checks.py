@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import libcst as cst
 
-from leakscan.analyses.exprs import is_literal
+from leakscan.analyses.exprs import dotted, is_literal
 
 
 def checks_before(
@@ -41,16 +41,22 @@ def checks_before(
 
 
 def collection(expr: cst.BaseExpression) -> bool:
-    """A fixed collection: a literal one, or a module constant (UPPER_CASE)."""
+    """A fixed collection: a literal one, a module constant (UPPER_CASE), or the modules
+    the interpreter has (``sys.modules``)."""
     if isinstance(expr, (cst.Tuple, cst.List, cst.Set)):
         return all(is_literal(e.value) for e in expr.elements)
+    if dotted(expr) in ("sys.modules", "sys.builtin_module_names", "sys.stdlib_module_names"):
+        return True
     return (isinstance(expr, cst.Name) and is_literal(expr)) or (
         isinstance(expr, cst.Attribute) and expr.attr.value.isupper()
     )
 
 
 def admits(test: cst.BaseExpression, name: str) -> bool:
-    """``name in HOOKS``, ``100 <= name <= 599``: true only for a value of a fixed set."""
+    """``name in HOOKS``, ``100 <= name <= 599``: true only for a value of a fixed set
+    (also as one side of an ``and``)."""
+    if isinstance(test, cst.BooleanOperation) and isinstance(test.operator, cst.And):
+        return admits(test.left, name) or admits(test.right, name)
     if not isinstance(test, cst.Comparison):
         return False
     if len(test.comparisons) == 1:

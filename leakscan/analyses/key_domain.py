@@ -28,7 +28,7 @@ from leakscan.analyses.container_sites import fixed_attribute
 from leakscan.analyses.exprs import call_arg, contains, dotted, is_literal
 from leakscan.analyses.index import ModuleIndex, Scope
 from leakscan.analyses.key_checks import admits, checks_before
-from leakscan.analyses.lifetime import long_lived_class, program_bounded_key
+from leakscan.analyses.lifetime import component_name, long_lived_class, program_bounded_key
 from leakscan.analyses.loops import LoopAnalysis
 from leakscan.analyses.phases import Phases
 
@@ -127,11 +127,15 @@ class KeyDomains:
             return (
                 dotted(expr) == "sys.modules"
                 or self._configuration(expr)
+                or (component_name(expr) and not self._local_value(expr.value))
                 or self._bounded(expr.value, depth + 1, seen)
             )
         if isinstance(expr, cst.Subscript):
             if dotted(expr.value) == "sys.modules":
                 return True  # a module object
+            if any(isinstance(e.slice, cst.Slice) for e in expr.slice):
+                # ``name[:i]``: the pieces of finitely many strings are finitely many.
+                return self._bounded(expr.value, depth + 1, seen)
             indices = [e.slice.value for e in expr.slice if isinstance(e.slice, cst.Index)]
             return len(indices) == len(expr.slice) and all(
                 self._bounded(part, depth + 1, seen) for part in (expr.value, *indices)
@@ -181,7 +185,13 @@ class KeyDomains:
             annotation = _annotation(scope, name.value)
             if annotation is not None and self.finite_type(annotation):
                 return True
-            return self._bounded_parameter(scope, name.value, depth, seen)
+            if self._flag(scope, name.value):
+                return True
+            if self._bounded_parameter(scope, name.value, depth, seen):
+                return True
+            # Nothing here says where a public function's ``name`` comes from; the word does.
+            private = scope.name.startswith("_") and not scope.name.startswith("__")
+            return component_name(name) and not (private and self.index.calls_to(scope.name))
         sources = self._sources(name.value, scope)
         return bool(sources) and all(
             source is not None and self._bounded(source, depth + 1, seen) for source in sources
@@ -254,6 +264,47 @@ class KeyDomains:
         return isinstance(node, cst.ClassDef) and any(
             (dotted(base.value) or "").rsplit(".", 1)[-1] in _ENUM_BASES for base in node.bases
         )
+
+    def _flag(self, function: Scope, param: str) -> bool:
+        """``def platform(aliased=0, terse=0)``: a parameter that defaults to a truth value
+        and is only ever tested for truth is a flag, whatever type the caller passes."""
+        node = function.node
+        if not isinstance(node, cst.FunctionDef):
+            return False
+        default = next(
+            (p.default for p in (*node.params.params, *node.params.kwonly_params) if p.name.value == param),
+            None,
+        )
+        if not (
+            (isinstance(default, cst.Name) and default.value in ("True", "False"))
+            or (isinstance(default, cst.Integer) and default.value in ("0", "1"))
+        ):
+            return False
+        tested = False
+        for use in self.index.names.get(param, ()):
+            if self.index.scope(use).function_scope() is not function:
+                continue
+            parent = self.index.parent(use)
+            if isinstance(parent, cst.Param):
+                continue
+            if isinstance(parent, cst.Element) and isinstance(self.index.parent(parent), cst.Tuple):
+                continue  # part of a key: ``cache[(aliased, terse)]``
+            if (
+                (isinstance(parent, (cst.If, cst.While, cst.IfExp)) and parent.test is use)
+                or (isinstance(parent, cst.UnaryOperation) and isinstance(parent.operator, cst.Not))
+                or isinstance(parent, cst.BooleanOperation)
+            ):
+                tested = True
+                continue
+            return False
+        return tested
+
+    def _local_value(self, expr: cst.BaseExpression) -> bool:
+        """A local variable (not a parameter): where it comes from is known, and decides."""
+        if not isinstance(expr, cst.Name):
+            return False
+        scope = self.index.scope(expr).function_scope()
+        return scope.kind != "module" and expr.value in scope.bindings and expr.value not in scope.params
 
     def _configuration(self, expr: cst.Attribute) -> bool:
         """``for backend in self.backends`` where ``self.backends`` is set only while a
@@ -399,6 +450,34 @@ class KeyDomains:
         return True
 
 
+def generated_class(index: ModuleIndex, value: cst.BaseExpression | None, function: Scope) -> bool:
+    """The value stored is a class ``function`` builds: ``type(name, (Base,), ns)`` or a
+    ``class`` statement of its own (``_cache[key] = ProxyType``).  Code is generated per
+    kind of thing, not per piece of data."""
+    if isinstance(value, cst.Name):
+        for use in index.names.get(value.value, ()):
+            if index.scope(use).function_scope() is not function:
+                continue
+            parent = index.parent(use)
+            if isinstance(parent, cst.ClassDef) and parent.name is use:
+                return True
+            if isinstance(parent, cst.AssignTarget):
+                assign = index.parent(parent)
+                if isinstance(assign, cst.Assign) and _type_call(assign.value):
+                    return True
+        return False
+    return value is not None and _type_call(value)
+
+
+def _type_call(expr: cst.BaseExpression) -> bool:
+    return (
+        isinstance(expr, cst.Call)
+        and isinstance(expr.func, cst.Name)
+        and expr.func.value == "type"
+        and len(expr.args) == 3
+    )
+
+
 def _annotation(function: Scope, param: str) -> cst.BaseExpression | None:
     node = function.node
     if not isinstance(node, cst.FunctionDef):
@@ -413,6 +492,10 @@ def _parts(expr: cst.BaseExpression) -> list[cst.BaseExpression] | None:
     """The operands of an expression built only from its parts (tuples, operators, f-strings)."""
     if isinstance(expr, (cst.Tuple, cst.List)):
         return [e.value for e in expr.elements]
+    if isinstance(expr, (cst.ListComp, cst.SetComp, cst.GeneratorExp)):
+        return [expr.elt]  # ``[m for m in sys.modules if ...]``: what each item is
+    if isinstance(expr, cst.DictComp):
+        return [expr.key, expr.value]
     if isinstance(expr, (cst.BinaryOperation, cst.BooleanOperation)):
         return [expr.left, expr.right]
     if isinstance(expr, cst.UnaryOperation):

@@ -13,6 +13,7 @@ import re
 
 import libcst as cst
 
+from leakscan.analyses.exprs import dotted
 from leakscan.analyses.index import ModuleIndex, Scope
 from leakscan.analyses.phases import under_main_guard
 
@@ -95,7 +96,7 @@ _TRAFFIC_WORDS = frozenset(
 # Class-name endings of objects that usually live as long as the service.
 _SERVICE_SUFFIXES = re.compile(
     r"(Service|Server|Manager|Engine|Monitor|Tracker|Cache|Client|Session|Bot|Daemon|Worker|"
-    r"Scheduler|Pool|Collector|Agent|System|Controller|App|Application|Gateway|Proxy|"
+    r"Scheduler|Pool|Collector|Agent|System|Controller|App|Application|Gateway|"
     r"Watcher|Listener|Dispatcher|Broker|Limiter|Store|Repository|Reader|Queue|Batch|Buffer|Hub|"
     r"Bus|Router|Consumer|Producer|Poller|Crawler|Scraper|Coordinator|Orchestrator|"
     r"Supervisor|Processor|Pipeline|Channel|Aggregator|Recorder|Logger|Notifier|Publisher|"
@@ -216,6 +217,39 @@ def program_bounded_key(key: cst.BaseExpression | None) -> bool:
             or (bool(words) and words[-1] in _DOMAIN_KEY_WORDS)
             or key.value.endswith(("module", "package"))  # ``fullmodule``, ``subpackage``
         )
+    return False
+
+
+# Things whose name is per-call data: a user's, a file's or a room's name is not a
+# component's (a plugin's, a job's, a logger's).
+_DATA_WORDS = frozenset(
+    {
+        "user", "users", "client", "customer", "account", "member", "author", "sender", "player",
+        "peer", "person", "contact", "nick", "display", "first", "last", "full", "given", "sur",
+        "tenant", "org", "company", "team", "project", "request", "req", "message", "msg",
+        "update", "event", "session", "conn", "connection", "file", "upload", "record", "row",
+        "item", "host", "device", "room", "channel", "chat", "path", "p", "f", "fh", "entry",
+        "dir", "base", "real",
+    }
+)  # fmt: skip
+
+
+def component_name(key: cst.BaseExpression) -> bool:
+    """``task.name``, ``self.name``, a parameter ``name`` or ``logger_name``: the name of
+    something the program configures (a plugin, a job, a logger, a module).  Not
+    ``user.name``, ``path.name`` or ``file_name``: those are data."""
+    if isinstance(key, cst.Attribute):
+        if key.attr.value != "name":
+            return False
+        receiver = dotted(key.value)
+        return receiver is not None and not any(
+            word in _DATA_WORDS for piece in receiver.split(".") for word in name_words(piece)
+        )
+    if isinstance(key, cst.Name):
+        words = name_words(key.value)
+        if len(words) == 1 and words[0].endswith("name") and len(words[0]) > 4:
+            words = [words[0][:-4], "name"]  # ``oldname``, ``attrname``; not ``username``
+        return bool(words) and words[-1] == "name" and not any(w in _DATA_WORDS for w in words)
     return False
 
 

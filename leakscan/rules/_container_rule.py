@@ -9,7 +9,7 @@ import libcst as cst
 
 from leakscan.analyses.containers import Container, ContainerAnalysis, Family, Judgement, Site, judge
 from leakscan.analyses.exprs import contains
-from leakscan.analyses.key_domain import KeyDomains
+from leakscan.analyses.key_domain import KeyDomains, generated_class
 from leakscan.analyses.lifetime import (
     long_lived_class,
     module_singleton,
@@ -116,6 +116,10 @@ def confidence_for(ctx: FileContext, container: Container, growth: tuple[Site, .
             Level.LOW,
             "what it holds comes from the program itself (types, modules, constants), not its input",
         )
+    if container.family == "mapping" and all(
+        generated_class(ctx.index, s.value, s.scope.function_scope()) for s in growth
+    ):
+        return Level.LOW, "it stores a class generated per key: one per kind of thing the program handles"
     if container.kind == "set" and warn_once_named(container.name):
         return Level.LOW, "a warn-once registry: one entry per distinct warning"
     if container.lifetime == "closure":

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import libcst as cst
 
-from leakscan.analyses.exprs import dotted, is_literal
+from leakscan.analyses.exprs import is_literal
 from leakscan.analyses.index import ModuleIndex
 from leakscan.analyses.key_domain import KeyDomains
-from leakscan.analyses.lifetime import name_words
+from leakscan.analyses.lifetime import component_name
 from leakscan.findings import Level
 from leakscan.rule import FileContext, Invalid, Rule, Valid
 
@@ -212,31 +212,12 @@ def _static(expr: cst.BaseExpression, index: ModuleIndex, depth: int = 0) -> boo
     return False
 
 
-# Objects whose ``.name`` is per-call data: a user's or a file's name is not a component's.
-_DATA_WORDS = frozenset(
-    {
-        "user", "client", "customer", "account", "member", "author", "sender", "player", "peer",
-        "request", "req", "message", "msg", "update", "event", "session", "conn", "connection",
-        "file", "upload", "record", "row", "item", "host", "device", "room", "channel", "chat",
-    }
-)  # fmt: skip
-
-
 def _named_after_components(expr: cst.BaseExpression, index: ModuleIndex) -> bool:
     """Every run-time part of the name is the ``.name`` of an object (``f"tasks.{t.name}"``,
     ``f"plugins.{self.name}"``): loggers per plugin, job or task, a set the program
     configures.  Ids, addresses and users' names are per-call data."""
     parts = _dynamic_parts(expr, index)
-    return bool(parts) and all(
-        isinstance(part, cst.Attribute)
-        and part.attr.value == "name"
-        and not any(
-            word in _DATA_WORDS
-            for piece in (dotted(part.value) or "?").split(".")
-            for word in name_words(piece)
-        )
-        for part in parts
-    )
+    return bool(parts) and all(component_name(part) for part in parts)
 
 
 def _dynamic_parts(expr: cst.BaseExpression, index: ModuleIndex) -> list[cst.BaseExpression]:

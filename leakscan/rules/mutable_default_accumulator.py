@@ -7,7 +7,7 @@ import libcst as cst
 from leakscan.analyses.containers import GROW_METHODS, constructor_of
 from leakscan.analyses.exprs import is_literal, subscript_key
 from leakscan.analyses.index import ModuleIndex, Scope
-from leakscan.analyses.key_domain import KeyDomains
+from leakscan.analyses.key_domain import KeyDomains, generated_class
 from leakscan.findings import Level
 from leakscan.rule import FileContext, Invalid, Rule, Valid
 
@@ -99,6 +99,28 @@ class MutableDefaultAccumulator(Rule):
                 return bucket
             """
         ),
+        Valid(
+            """
+            import sys
+
+            class BaseProxy:
+                pass
+
+            def make_proxy_type(name, exposed, _cache={}):
+                exposed = tuple(exposed)
+                if (name, exposed) in _cache:
+                    return _cache[(name, exposed)]
+                proxy = type(name, (BaseProxy,), {})  # a class per kind of proxied object
+                _cache[(name, exposed)] = proxy
+                return proxy
+
+            def safe_import(path, forceload=0, cache={}):
+                if forceload and path in sys.modules:
+                    for key in [path] + [m for m in sys.modules if m.startswith(path + ".")]:
+                        cache[key] = sys.modules[key]  # keep the old module alive: one per module
+                return __import__(path)
+            """
+        ),
     ]
     INVALID = [
         Invalid(
@@ -165,7 +187,9 @@ class MutableDefaultAccumulator(Rule):
                     message += " (re-created with each call of the enclosing function)"
                 domains = ctx.analysis(KeyDomains)
                 program_keys = built[1] == "mapping" and all(
-                    _fixed_key(index, site) or domains.program_bounded(_key_of(index, site))
+                    _fixed_key(index, site)
+                    or domains.program_bounded(_key_of(index, site))
+                    or generated_class(index, _stored(index, site), scope)
                     for site in growth
                 )
                 if program_keys:  # a memo per registered job, per class: one entry each
@@ -204,6 +228,13 @@ def _uses(index: ModuleIndex, scope: Scope, name: str, *, keyed: bool) -> tuple[
             if isinstance(holder, cst.AssignTarget) and holder.target is parent:
                 growth.append(parent)
     return growth, False
+
+
+def _stored(index: ModuleIndex, site: cst.CSTNode) -> cst.BaseExpression | None:
+    """The value ``memo[key] = value`` stores."""
+    holder = index.parent(site)
+    assign = index.parent(holder) if isinstance(holder, cst.AssignTarget) else None
+    return assign.value if isinstance(assign, cst.Assign) else None
 
 
 def _key_of(index: ModuleIndex, site: cst.CSTNode) -> cst.BaseExpression | None:

@@ -332,6 +332,25 @@ class UnboundedMapping(ContainerRule):
                         time.sleep(10)
             """
         ),
+        Valid(
+            """
+            _platform_cache = {}
+            replace_map = {}
+
+            def platform(aliased=0, terse=0):
+                # two flags, only tested for truth: at most four entries
+                result = _platform_cache.get((aliased, terse))
+                if result is None:
+                    result = "Linux" if terse else "Linux-6.1-x86_64"
+                    if aliased:
+                        result = result.lower()
+                    _platform_cache[(aliased, terse)] = result
+                return result
+
+            def replace_package(oldname, newname):
+                replace_map[oldname] = newname  # names of packages, set by configuration
+            """
+        ),
     ]
     INVALID = [
         Invalid(
@@ -624,5 +643,14 @@ class UnboundedMapping(ContainerRule):
                 main()  # the program's run, not its import
             """,
             line=3,
+        ),
+        Invalid(
+            """
+            PROFILES = {}
+
+            def remember(username, profile):
+                PROFILES[username] = profile  # a user's name is data, not a component's
+            """,
+            line=1,
         ),
     ]
