@@ -185,6 +185,8 @@ class KeyDomains:
             annotation = _annotation(scope, name.value)
             if annotation is not None and self.finite_type(annotation):
                 return True
+            if self._enum_default(scope, name.value):
+                return True
             if self._flag(scope, name.value):
                 return True
             if self._bounded_parameter(scope, name.value, depth, seen):
@@ -215,6 +217,7 @@ class KeyDomains:
         return bool(params) and all(
             (p.annotation is not None and self.finite_type(p.annotation.annotation))
             or program_bounded_key(p.name)
+            or self._enum_default(function, p.name.value)
             or checks_before(body, p.name.value, exits=(cst.Raise,))  # exceptions are not cached
             for p in params
         )
@@ -263,6 +266,26 @@ class KeyDomains:
         node = scope.node if scope is not None else None
         return isinstance(node, cst.ClassDef) and any(
             (dotted(base.value) or "").rsplit(".", 1)[-1] in _ENUM_BASES for base in node.bases
+        )
+
+    def _enum_default(self, function: Scope, param: str) -> bool:
+        """``def fetch(rows, *, region=Region.US)``: an unannotated parameter whose default
+        is a member of an Enum of the module takes that Enum's values."""
+        node = function.node
+        if not isinstance(node, cst.FunctionDef):
+            return False
+        default = next(
+            (
+                p.default
+                for p in (*node.params.posonly_params, *node.params.params, *node.params.kwonly_params)
+                if p.name.value == param
+            ),
+            None,
+        )
+        return (
+            isinstance(default, cst.Attribute)
+            and isinstance(default.value, cst.Name)
+            and self._enum(default.value.value)
         )
 
     def _flag(self, function: Scope, param: str) -> bool:
@@ -322,29 +345,7 @@ class KeyDomains:
         return long_lived_class(self.index, owner, endless)
 
     def _made_at_import(self, name: str) -> bool:
-        """A class of this module whose objects are all made at import time: ``JOBS =
-        [Job(...)]``, ``register_metric("up")`` at module level, a registration decorator.
-        Finitely many objects, so whatever they carry (``job.name``) is bounded too.  Any
-        other use of the class (a call at run time, passed as a factory) may make more."""
-        if name not in self.index.classes:
-            return False
-        phases = self.index.analysis(Phases)
-        made = False
-        for use in self.index.names.get(name, ()):
-            parent = self.index.parent(use)
-            if isinstance(parent, cst.ClassDef) or any(
-                isinstance(a, cst.Annotation) for a in self.index.ancestors(use)
-            ):
-                continue
-            if isinstance(parent, cst.Call) and parent.func is use:
-                if phases.of(self.index.scope(use)) != "import":
-                    return False
-                made = True
-                continue
-            holder = self.index.parent(parent) if isinstance(parent, cst.Arg) else None
-            if not (isinstance(holder, cst.Call) and dotted(holder.func) in ("isinstance", "issubclass")):
-                return False
-        return made
+        return self.index.analysis(Phases).made_at_import(name)
 
     # -- keys checked against a fixed set before they are stored ------------------------
     def _validated(self, use: cst.Name) -> bool:

@@ -95,7 +95,7 @@ _TRAFFIC_WORDS = frozenset(
 )
 # Class-name endings of objects that usually live as long as the service.
 _SERVICE_SUFFIXES = re.compile(
-    r"(Service|Server|Manager|Engine|Monitor|Tracker|Cache|Client|Session|Bot|Daemon|Worker|"
+    r"(Service|Server|Manager|Engine|Monitor|Tracker|Cache|Client|Session|Database|Bot|Daemon|Worker|"
     r"Scheduler|Pool|Collector|Agent|System|Controller|App|Application|Gateway|"
     r"Watcher|Listener|Dispatcher|Broker|Limiter|Store|Repository|Reader|Queue|Batch|Buffer|Hub|"
     r"Bus|Router|Consumer|Producer|Poller|Crawler|Scraper|Coordinator|Orchestrator|"
@@ -106,8 +106,8 @@ _SERVICE_SUFFIXES = re.compile(
 _REGISTRATION = re.compile(
     r"^_*(register|unregister|add_?(handler|parser|fixer|option|argument|type|codec|charset|alias|"
     r"hook|rule|command|plugin|filter|reducer|converter|adapter|level|path|package|method|header|"
-    r"formatter|subparser|extension|mapping|dispatch)|install|def_|define|declare|bind|hook|"
-    r"subscribe|connect|attach|mount|plug|setup|configure|set_?up)",
+    r"formatter|subparser|extension|mapping|dispatch)|install|def_|define|declare|hook|"
+    r"bind|mount|plug|setup|configure|set_?up)",
     re.IGNORECASE,
 )
 _CALLABLE_PARAMS = frozenset(
@@ -191,6 +191,10 @@ _DOMAIN_KEY_WORDS = frozenset(
         "language",
         "platform",
         "dialect",
+        "env",
+        "environment",
+        "region",
+        "zone",
     }
 )
 
@@ -207,6 +211,14 @@ def program_bounded_key(key: cst.BaseExpression | None) -> bool:
         "__qualname__",
         "__module__",
         "__code__",
+        # numbers from fixed tables: exit statuses, HTTP statuses, errnos, log levels
+        "returncode",
+        "exitcode",
+        "exit_code",
+        "status_code",
+        "errno",
+        "levelno",
+        "levelname",
     ):
         return True
     if isinstance(key, cst.Name):
@@ -265,7 +277,9 @@ def is_test_path(path: str) -> bool:
     )
 
 
-def long_lived_class(index: ModuleIndex, owner: Scope, endless: set[Scope] | None = None) -> bool:
+def long_lived_class(
+    index: ModuleIndex, owner: Scope, endless: set[Scope] | None = None, depth: int = 0
+) -> bool:
     """Evidence that instances of ``owner`` live as long as the process."""
     node = owner.node
     assert isinstance(node, cst.ClassDef)
@@ -284,7 +298,62 @@ def long_lived_class(index: ModuleIndex, owner: Scope, endless: set[Scope] | Non
     if module_singleton(index, owner.name):
         return True
     # A method that loops forever (no exit) keeps its object alive for good.
-    return any(scope.class_scope is owner for scope in endless or ())
+    if any(scope.class_scope is owner for scope in endless or ()):
+        return True
+    return _runs_itself(index, owner) or (depth < 2 and _part_of_long_lived(index, owner, endless, depth))
+
+
+_STOP_FLAG = re.compile(r"\bself\.\w*(stop|running|shutdown|closed|closing|alive|quit|exit|cancel)", re.I)
+
+
+def _runs_itself(index: ModuleIndex, owner: Scope) -> bool:
+    """A method loops until the object is told to stop (``while not self._stop.is_set()``),
+    or the object starts a thread on its own method: it runs as a service."""
+    for loop in index.whiles:
+        method = index.scope(loop).function_scope()
+        if (
+            method.class_scope is owner
+            and method.self_name
+            and _STOP_FLAG.search(index.module.code_for_node(loop.test))
+        ):
+            return True
+    for call in index.calls:
+        method = index.scope(call).function_scope()
+        if method.class_scope is not owner or not method.self_name:
+            continue
+        if (index.qualified_name(call.func) or "").rsplit(".", 1)[-1] not in ("Thread", "Timer"):
+            continue
+        for arg in call.args:
+            target = arg.value
+            if (
+                arg.keyword is not None
+                and arg.keyword.value == "target"
+                and isinstance(target, cst.Attribute)
+                and isinstance(target.value, cst.Name)
+                and target.value.value == method.self_name
+            ):
+                return True
+    return False
+
+
+def _part_of_long_lived(index: ModuleIndex, owner: Scope, endless: set[Scope] | None, depth: int) -> bool:
+    """``self.stats = IngestStats()`` in the ``__init__`` of a long-lived object: a part of
+    it lives as long."""
+    for call in index.calls:
+        if not (isinstance(call.func, cst.Name) and call.func.value == owner.name):
+            continue
+        method = index.scope(call).function_scope()
+        holder = method.class_scope
+        if holder is None or holder is owner or method.name != "__init__":
+            continue
+        assign = index.parent(call)
+        if (
+            isinstance(assign, cst.Assign)
+            and any(isinstance(t.target, cst.Attribute) for t in assign.targets)
+            and long_lived_class(index, holder, endless, depth + 1)
+        ):
+            return True
+    return False
 
 
 def module_singleton(index: ModuleIndex, class_name: str) -> bool:

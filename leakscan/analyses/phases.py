@@ -11,6 +11,7 @@ from typing import Literal
 
 import libcst as cst
 
+from leakscan.analyses.exprs import dotted
 from leakscan.analyses.index import ModuleIndex, Scope
 
 Phase = Literal["import", "init", "runtime"]
@@ -22,6 +23,7 @@ class Phases:
     def __init__(self, index: ModuleIndex) -> None:
         self.index = index
         self._memo: dict[Scope, Phase] = {}
+        self._made: dict[str, bool] = {}
 
     def of(self, scope: Scope) -> Phase:
         found = self._memo.get(scope)
@@ -40,7 +42,8 @@ class Phases:
             return "runtime"
         owner = scope.class_scope
         if owner is not None and scope.name in INIT_METHODS:
-            return "init"
+            # Objects all made at import are built at import: ``REGISTRY.append(self)``.
+            return "import" if self.made_at_import(owner.name) else "init"
         callers = self._callers(scope)
         if not callers:
             return "runtime"
@@ -50,6 +53,41 @@ class Phases:
         if owner is not None and phases <= {"import", "init"}:
             return "init"
         return "runtime"
+
+    def made_at_import(self, name: str, depth: int = 0) -> bool:
+        """A class of this module whose objects are all made at import time: ``JOBS =
+        [Job(...)]``, ``register_metric("up")`` at module level, a registration decorator
+        (subclasses included).  Finitely many objects.  Any other use of the class (a call
+        at run time, passed as a factory) may make more."""
+        found = self._made.get(name)
+        if found is not None:
+            return found
+        self._made[name] = False  # cycle guard
+        self._made[name] = found = name in self.index.classes and depth < 5 and self._made_here(name, depth)
+        return found
+
+    def _made_here(self, name: str, depth: int) -> bool:
+        made = False
+        for use in self.index.names.get(name, ()):
+            parent = self.index.parent(use)
+            if isinstance(parent, cst.ClassDef) or any(
+                isinstance(a, cst.Annotation) for a in self.index.ancestors(use)
+            ):
+                continue
+            if isinstance(parent, cst.Call) and parent.func is use:
+                if self.of(self.index.scope(use)) != "import":
+                    return False
+                made = True
+                continue
+            holder = self.index.parent(parent) if isinstance(parent, cst.Arg) else None
+            if isinstance(holder, cst.ClassDef) and parent in holder.bases:
+                # A subclass: its objects run this class's __init__ too.
+                if not self.made_at_import(holder.name.value, depth + 1):
+                    return False
+                continue
+            if not (isinstance(holder, cst.Call) and dotted(holder.func) in ("isinstance", "issubclass")):
+                return False
+        return made
 
     def _callers(self, scope: Scope) -> list[Scope | None]:
         """Scopes that call ``scope``; None stands for a use we cannot follow."""

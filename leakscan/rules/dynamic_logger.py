@@ -124,6 +124,16 @@ class DynamicLogger(Rule):
             """,
             line=4,
         ),
+        Invalid(
+            """
+            import logging
+
+            async def execute(ctx, document):
+                name = ctx.operation_name or "anonymous"  # chosen by each client
+                logging.getLogger(f"graphql.op.{name}").info("executing")
+            """,
+            line=5,
+        ),
     ]
 
     def check(self, ctx: FileContext) -> None:
@@ -217,7 +227,12 @@ def _named_after_components(expr: cst.BaseExpression, index: ModuleIndex) -> boo
     ``f"plugins.{self.name}"``): loggers per plugin, job or task, a set the program
     configures.  Ids, addresses and users' names are per-call data."""
     parts = _dynamic_parts(expr, index)
-    return bool(parts) and all(component_name(part) for part in parts)
+    return bool(parts) and all(
+        component_name(part)
+        # a local's name says less than where it comes from: ``name = ctx.operation_name``
+        and not (isinstance(part, cst.Name) and part.value not in index.scope(part).function_scope().params)
+        for part in parts
+    )
 
 
 def _dynamic_parts(expr: cst.BaseExpression, index: ModuleIndex) -> list[cst.BaseExpression]:

@@ -115,6 +115,24 @@ class EndlessLoop(Rule):
                         task.cancel()
             """
         ),
+        Valid(
+            """
+            import asyncio
+
+            class Crawler:
+                async def _worker(self, n):
+                    while True:
+                        url = await self.queue.get()
+                        await self.fetch(url)
+
+                async def start(self):
+                    self._workers = [asyncio.create_task(self._worker(i)) for i in range(8)]
+
+                async def stop(self):
+                    for task in self._workers:
+                        task.cancel()
+            """
+        ),
     ]
     INVALID = [
         Invalid(
@@ -252,7 +270,7 @@ def _task_fate(ctx: FileContext, coroutine: str) -> str:
     for call in spawned:
         holder = index.parent(call)
         in_collection = False
-        while isinstance(holder, (cst.Element, cst.List, cst.Tuple, cst.Set)):
+        while isinstance(holder, (cst.Element, cst.List, cst.Tuple, cst.Set, cst.ListComp, cst.SetComp)):
             holder, in_collection = index.parent(holder), True  # ``self._tasks = [create_task(...)]``
         if in_collection and isinstance(holder, (cst.Assign, cst.Arg)):
             if _cancels_all(ctx):

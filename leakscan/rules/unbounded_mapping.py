@@ -351,6 +351,32 @@ class UnboundedMapping(ContainerRule):
                 replace_map[oldname] = newname  # names of packages, set by configuration
             """
         ),
+        Valid(
+            """
+            import enum
+            from collections import Counter
+
+            import requests
+
+            class Region(enum.Enum):
+                US = "us"
+                EU = "eu"
+
+            _sessions = {}
+            _exit_codes = Counter()
+
+            def _session_for(region):
+                if region not in _sessions:
+                    _sessions[region] = requests.Session()
+                return _sessions[region]
+
+            def fetch(path, *, region=Region.US):  # the default says: a Region
+                return _session_for(region).get(path)
+
+            def reap(proc):
+                _exit_codes[proc.returncode] += 1  # exit statuses: a fixed table
+            """
+        ),
     ]
     INVALID = [
         Invalid(
@@ -652,5 +678,43 @@ class UnboundedMapping(ContainerRule):
                 PROFILES[username] = profile  # a user's name is data, not a component's
             """,
             line=1,
+        ),
+        Invalid(
+            """
+            import threading
+
+            class TelemetryIngester:
+                def __init__(self):
+                    self._stop = threading.Event()
+                    self._last_value = {}
+
+                def run(self, client):
+                    while not self._stop.is_set():  # runs until told to stop: a service
+                        reading = client.next_reading()
+                        self._last_value[(reading.device_id, reading.metric)] = reading.value
+            """,
+            line=6,
+        ),
+        Invalid(
+            """
+            import asyncio
+            from collections import defaultdict
+
+            class Subscriptions:
+                def __init__(self):
+                    self._subscribers = defaultdict(set)
+
+                async def subscribe(self, topic):  # per client, not configuration
+                    q = asyncio.Queue(maxsize=256)
+                    self._subscribers[topic].add(q)
+                    try:
+                        while True:
+                            yield await q.get()
+                    finally:
+                        self._subscribers[topic].discard(q)  # the empty set stays under its topic
+
+            HUB = Subscriptions()
+            """,
+            line=6,
         ),
     ]

@@ -134,6 +134,20 @@ class UnboundedSequence(ContainerRule):
                         return name
             """
         ),
+        Valid(
+            """
+            REGISTRY = []
+
+            class Metric:
+                def __init__(self, name, help):
+                    self.name = name
+                    self.help = help
+                    REGISTRY.append(self)  # every Metric is made at import: a fixed list
+
+            UP = Metric("up", "Whether the target answers.")
+            SCRAPES = Metric("scrapes_total", "Scrapes served.")
+            """
+        ),
     ]
     INVALID = [
         Invalid(
