@@ -43,6 +43,9 @@ RESOURCE_OPENERS = frozenset(
         "socket.fromfd",
         "subprocess.Popen",
         "sqlite3.connect",
+        "aiohttp.ClientSession",
+        "httpx.Client",
+        "httpx.AsyncClient",
         "zipfile.ZipFile",
         "tarfile.open",
         "tarfile.TarFile",
@@ -64,9 +67,8 @@ RESOURCE_OPENERS = frozenset(
         "dbm.open",
     }
 )
-_PLAIN_BUILTINS = frozenset(
-    {"len", "str", "int", "float", "bool", "repr", "print", "isinstance", "min", "max"}
-)
+# Builtins that do not fail on what a program passes them (``int(text)`` does).
+_PLAIN_BUILTINS = frozenset({"len", "str", "bool", "repr", "print", "isinstance", "min", "max"})
 _CLOSERS = frozenset(
     {
         "close",
@@ -134,6 +136,7 @@ class ResourceAnalysis:
     def __init__(self, index: ModuleIndex, openers: frozenset[str] = FILE_OPENERS) -> None:
         self.index = index
         self.resources: list[Resource] = []
+        self._opener = ""  # the opener of the resource being judged
         for call in index.calls:
             opener = index.qualified_name(call.func)
             if opener not in openers and self._path_method(call.func, "open"):
@@ -180,6 +183,7 @@ class ResourceAnalysis:
         return False
 
     def _judge(self, call: cst.Call, opener: str) -> Resource:
+        self._opener = opener
         scope = self.index.scope(call)
         short = opener.rsplit(".", 1)[-1] + "()"
         node: cst.CSTNode = call
@@ -232,6 +236,9 @@ class ResourceAnalysis:
     ) -> tuple[str | None, str, str, str]:
         index = self.index
         if isinstance(parent, cst.WithItem):
+            if isinstance(node, cst.Call) and index.qualified_name(node.func) == "sqlite3.connect":
+                # The connection's context manager commits or rolls back; it never closes.
+                return (None, f"{short} used in `with`, which commits but does not close it", "medium", "")
             return ("with", "inside with", "", "")
         if isinstance(parent, cst.Call) and _is_enter_context(parent, index):
             return ("with", "entered into an ExitStack", "", "")
@@ -409,8 +416,8 @@ class ResourceAnalysis:
                 receiver = func.value if isinstance(func, cst.Attribute) else None
                 if isinstance(receiver, cst.Attribute):
                     receiver = receiver.value  # ``p.stdout.read()``
-                if isinstance(receiver, cst.Name) and receiver.value == name:
-                    continue  # ``f.read()``, ``f.write(data)``
+                if isinstance(receiver, cst.Name) and receiver.value == name and self._opener in FILE_OPENERS:
+                    continue  # ``f.read()``, ``f.write(data)``; but ``smtp.login()`` fails often
                 if isinstance(func, cst.Name) and func.value in _PLAIN_BUILTINS:
                     continue
                 return True

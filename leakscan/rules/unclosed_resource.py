@@ -28,6 +28,13 @@ class UnclosedResource(ResourceRule):
     waited for outside a `finally`, or started only on Windows (`if sys.platform ==
     "win32":`), which has no zombies; `os.waitpid(proc.pid, 0)` counts as waiting.
 
+    `with sqlite3.connect(path) as conn:` does not close the connection: the
+    connection's context manager only commits or rolls back (wrap it in
+    `contextlib.closing`). HTTP client sessions (`aiohttp.ClientSession`,
+    `httpx.Client`) count too. A `close()` or `quit()` outside `finally` leaks when
+    the work before it fails; for a network connection that work is its own calls
+    (`smtp.login()`), which fail often: medium confidence.
+
     ## Example
     ```python
     def fetch(url):
@@ -82,6 +89,16 @@ class UnclosedResource(ResourceRule):
                     proc.kill()
             """
         ),
+        Valid(
+            """
+            import sqlite3
+            from contextlib import closing
+
+            def projects(path):
+                with closing(sqlite3.connect(path)) as conn:
+                    return [row[0] for row in conn.execute("SELECT name FROM projects")]
+            """
+        ),
     ]
     INVALID = [
         Invalid(
@@ -107,6 +124,39 @@ class UnclosedResource(ResourceRule):
             def count(path):
                 conn = sqlite3.connect(path)
                 return conn.execute("select count(*) from t").fetchone()[0]
+            """,
+            line=4,
+        ),
+        Invalid(
+            """
+            import sqlite3
+
+            def projects(path):
+                with sqlite3.connect(path) as conn:  # commits on exit; never closes
+                    return [row[0] for row in conn.execute("SELECT name FROM projects")]
+            """,
+            line=4,
+        ),
+        Invalid(
+            """
+            import aiohttp
+
+            async def fetch(url):
+                session = aiohttp.ClientSession()
+                async with session.get(url) as resp:
+                    return await resp.text()
+            """,
+            line=4,
+        ),
+        Invalid(
+            """
+            import smtplib
+
+            def send_one(msg):
+                smtp = smtplib.SMTP("mail.example.com", 587, timeout=10)
+                smtp.starttls()
+                smtp.send_message(msg)  # a refused message skips the quit
+                smtp.quit()
             """,
             line=4,
         ),
