@@ -229,6 +229,12 @@ def constructor_of(expr: cst.BaseExpression, index: ModuleIndex) -> tuple[str, F
     qualified = index.qualified_name(expr.func)
     if qualified is None:
         return None
+    factory = field_factory(expr, index)
+    if factory is not None:
+        # ``field(default_factory=list)``: each instance gets a container of that kind.
+        if isinstance(factory, cst.Lambda):
+            return constructor_of(factory.body, index)
+        return constructor_of(cst.Call(func=factory), index)
     if qualified in BOUNDED_TYPES:
         return (qualified.rsplit(".", 1)[1], "mapping", BOUNDED_TYPES[qualified])
     known = CONSTRUCTORS.get(qualified)
@@ -245,6 +251,20 @@ def constructor_of(expr: cst.BaseExpression, index: ModuleIndex) -> tuple[str, F
         if maxsize is not None and not is_zero(maxsize):
             bounded = "Queue(maxsize)"
     return (kind, family, bounded)
+
+
+def field_factory(expr: cst.BaseExpression, index: ModuleIndex) -> cst.BaseExpression | None:
+    """The factory of a dataclass or attrs field: ``field(default_factory=dict)``,
+    ``attr.ib(factory=list)``, ``attrs.field(factory=set)``."""
+    if not isinstance(expr, cst.Call):
+        return None
+    qualified = index.qualified_name(expr.func) or ""
+    if qualified not in ("dataclasses.field", "attr.ib", "attr.attrib", "attr.field", "attrs.field"):
+        return None
+    for arg in expr.args:
+        if arg.keyword is not None and arg.keyword.value in ("default_factory", "factory"):
+            return arg.value
+    return None
 
 
 @dataclass(frozen=True)

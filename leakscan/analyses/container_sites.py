@@ -650,4 +650,11 @@ def fixed_attribute(index: ModuleIndex, expr: cst.Attribute) -> bool:
             return False
         elif isinstance(parent, cst.AugAssign) and parent.target is ref:
             return False  # ``self._next_id += 1``: a counter
+        elif isinstance(parent, cst.Subscript) and parent.value is ref:
+            holder = index.parent(parent)
+            stored = (isinstance(holder, cst.AssignTarget) and holder.target is parent) or (
+                isinstance(holder, cst.AugAssign) and holder.target is parent
+            )
+            if stored and index.scope(ref).function_scope().name not in INIT_METHODS:
+                return False  # ``self.sessions[k] = s`` at run time
     return assigned

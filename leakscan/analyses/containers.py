@@ -19,6 +19,7 @@ from leakscan.analyses.container_model import (
     Lifetime,
     Site,
     constructor_of,
+    field_factory,
 )
 from leakscan.analyses.container_sites import SiteClassifier
 from leakscan.analyses.container_verdict import judge
@@ -68,6 +69,8 @@ class ContainerAnalysis:
                 if candidate is None:
                     continue
                 lifetime, owner, name, symbol = candidate
+                if lifetime == "class" and field_factory(assign.value, self.index) is not None:
+                    lifetime = "instance"  # a dataclass field: one container per object
                 existing = seen.get(symbol)
                 if built is None:
                     continue
@@ -244,12 +247,37 @@ class ContainerAnalysis:
                     and (method[1] == "cls" or not self._has_instance_shadow(container))
                 ):
                     refs.append(attr_ref)
+        if container.lifetime == "instance" and field_factory(container.value, index) is not None:
+            # A record's field is filled from outside: ``self.stats.rejected.append(t)``.
+            refs += self._outside_refs(container, related, refs)
         if container.lifetime == "class":
             # Inside the class body the attribute is a plain name.
             for ref in index.names.get(container.name, ()):
                 if index.scope(ref) is owner:
                     refs.append(ref)
         return refs
+
+    def _outside_refs(
+        self, container: Container, related: set[Scope], own: list[cst.BaseExpression]
+    ) -> list[cst.BaseExpression]:
+        """``obj.field`` outside the class, when no other class here has an attribute of that
+        name (``self.x`` in another class's method is that class's own ``x``)."""
+        index = self.index
+        others = {c.owner for c in self.containers if c.name == container.name and c.owner not in related}
+        if others or any(
+            scope.kind == "class" and scope not in related and container.name in scope.bindings
+            for scope in index.scopes
+        ):
+            return []
+        found: list[cst.BaseExpression] = []
+        for ref in index.attributes.get(container.name, ()):
+            if ref in own or ref is container.target:
+                continue
+            method = self._method_binding(index.scope(ref), ref.value)
+            if method is not None and method[1] == "self" and method[0].class_scope not in related:
+                continue  # another class's own attribute
+            found.append(ref)
+        return found
 
     def _related_classes(self, owner: Scope) -> set[Scope]:
         """The class and its subclasses defined in the same module (once per class)."""

@@ -192,6 +192,7 @@ class ModuleIndex:
     attributes: dict[str, list[cst.Attribute]]
     calls: list[cst.Call]
     whiles: list[cst.While]
+    returns: list[cst.Return]
     assigns: list[cst.Assign | cst.AnnAssign | cst.AugAssign]
     classes: dict[str, Scope]
     star_imports: bool = False
@@ -268,6 +269,7 @@ class _Walker:
         self.attributes: dict[str, list[cst.Attribute]] = {}
         self.calls: list[cst.Call] = []
         self.whiles: list[cst.While] = []
+        self.returns: list[cst.Return] = []
         self.assigns: list[cst.Assign | cst.AnnAssign | cst.AugAssign] = []
         self.classes: dict[str, Scope] = {}
         self.star_imports = False
@@ -414,6 +416,13 @@ def _on_call(w: _Walker, node: cst.CSTNode, scope: Scope) -> bool:
     return False
 
 
+def _on_return(w: _Walker, node: cst.CSTNode, scope: Scope) -> bool:
+    assert isinstance(node, cst.Return)
+    w.returns.append(node)
+    w.scope_of[node] = scope
+    return False
+
+
 def _on_while(w: _Walker, node: cst.CSTNode, scope: Scope) -> bool:
     assert isinstance(node, cst.While)
     w.whiles.append(node)
@@ -543,6 +552,7 @@ _HANDLERS = {
     cst.Attribute: _on_attribute,
     cst.Call: _on_call,
     cst.While: _on_while,
+    cst.Return: _on_return,
     cst.Assign: _on_assign,
     cst.AnnAssign: _on_assign,
     cst.AugAssign: _on_assign,
@@ -578,6 +588,7 @@ def build_index(module: cst.Module) -> ModuleIndex:
         attributes=walker.attributes,
         calls=walker.calls,
         whiles=walker.whiles,
+        returns=walker.returns,
         assigns=walker.assigns,
         classes=walker.classes,
         star_imports=walker.star_imports,

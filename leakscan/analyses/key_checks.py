@@ -7,13 +7,18 @@ values, whatever the caller passed.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import libcst as cst
 
 from leakscan.analyses.exprs import dotted, is_literal
 
 
 def checks_before(
-    statements: list[cst.BaseStatement], name: str, exits: tuple[type[cst.CSTNode], ...]
+    statements: list[cst.BaseStatement],
+    name: str,
+    exits: tuple[type[cst.CSTNode], ...],
+    fixed: Callable[[cst.BaseExpression], bool] | None = None,
 ) -> bool:
     """One of ``statements`` turns away (or replaces) any ``name`` outside a fixed set."""
     looked_up: set[str] = set()  # ``handler = COMMANDS.get(name)``: None when unknown
@@ -31,7 +36,7 @@ def checks_before(
                 continue
             target, value = small.targets[0].target, small.value
             lookup = _lookup_of(value, name)
-            if lookup is None or not collection(lookup[0]):
+            if lookup is None or not (collection(lookup[0]) or (fixed is not None and fixed(lookup[0]))):
                 continue
             if lookup[1] == "subscript":
                 return True  # ``COMMANDS[name]`` raises KeyError for anything else
@@ -82,6 +87,8 @@ def rejects(test: cst.BaseExpression, name: str) -> bool:
             isinstance(only.operator, cst.NotIn) and _is_name(test.left, name) and collection(only.comparator)
         )
     if isinstance(test, cst.BooleanOperation) and isinstance(test.operator, cst.Or):
+        if rejects(test.left, name) or rejects(test.right, name):
+            return True  # ``if len(parts) < 4 or parts[3] not in METRICS: return``
         low = _bound_side(test.left, name)
         high = _bound_side(test.right, name)
         return {low, high} == {"below", "above"}
@@ -89,7 +96,14 @@ def rejects(test: cst.BaseExpression, name: str) -> bool:
 
 
 def _is_name(expr: cst.BaseExpression, name: str) -> bool:
-    return isinstance(expr, cst.Name) and expr.value == name
+    """``expr`` is the checked value: a name, or an expression spelled the same
+    (``parts[3]``, ``msg.kind``)."""
+    if isinstance(expr, cst.Name):
+        return expr.value == name
+    return isinstance(expr, (cst.Subscript, cst.Attribute)) and _EMPTY.code_for_node(expr) == name
+
+
+_EMPTY = cst.Module([])
 
 
 def _bound_side(test: cst.BaseExpression, name: str) -> str | None:

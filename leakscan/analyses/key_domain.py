@@ -90,6 +90,7 @@ _IMPURE_METHODS = frozenset(
 )
 _MODULE_DUNDERS = frozenset({"__name__", "__package__", "__file__", "__spec__", "__qualname__", "__module__"})
 _MAX_DEPTH = 5
+_EMPTY = cst.Module([])
 Seen = dict[cst.CSTNode, bool]
 _ENUM_BASES = frozenset({"Enum", "IntEnum", "StrEnum", "Flag", "IntFlag"})
 
@@ -133,6 +134,8 @@ class KeyDomains:
         if isinstance(expr, cst.Subscript):
             if dotted(expr.value) == "sys.modules":
                 return True  # a module object
+            if self._validated(expr):
+                return True  # ``if parts[3] not in METRICS: return``
             if any(isinstance(e.slice, cst.Slice) for e in expr.slice):
                 # ``name[:i]``: the pieces of finitely many strings are finitely many.
                 return self._bounded(expr.value, depth + 1, seen)
@@ -156,6 +159,10 @@ class KeyDomains:
         )
         if pure:
             return bool(args) and all(self._bounded(a, depth + 1, seen) for a in args)
+        helper = self._helper(call)
+        if helper is not None:
+            # ``name, spec = self.route_for(path)``: what the helper returns decides.
+            return self._returns_bounded(helper, depth, seen)
         if (
             isinstance(func, cst.Attribute)
             and func.attr.value not in _IMPURE_METHODS
@@ -165,6 +172,36 @@ class KeyDomains:
             # A method of a bounded value: ``name.upper()``, ``sys.modules.copy().items()``.
             return all(self._bounded(part, depth + 1, seen) for part in (func.value, *args))
         return False
+
+    def _helper(self, call: cst.Call) -> Scope | None:
+        """The function of this module (or method of the caller's class) ``call`` runs."""
+        func = call.func
+        caller = self.index.scope(call).function_scope()
+        for scope in self.index.scopes:
+            if scope.kind != "function" or not isinstance(scope.node, cst.FunctionDef):
+                continue
+            if isinstance(func, cst.Name) and scope.parent is self.index.root and scope.name == func.value:
+                return scope
+            if (
+                isinstance(func, cst.Attribute)
+                and isinstance(func.value, cst.Name)
+                and caller.self_name is not None
+                and func.value.value == caller.self_name
+                and scope.class_scope is caller.class_scope
+                and scope.name == func.attr.value
+            ):
+                return scope
+        return None
+
+    def _returns_bounded(self, function: Scope, depth: int, seen: Seen) -> bool:
+        """Every ``return`` of ``function`` gives a bounded value (``return None`` too).  A
+        generator or a function without a ``return`` gives nothing to go on."""
+        if function.is_generator:
+            return False
+        returns = [r.value for r in self.index.returns if self.index.scope(r).function_scope() is function]
+        return bool(returns) and all(
+            value is None or self._bounded(value, depth + 1, seen) for value in returns
+        )
 
     def _bounded_name(self, name: cst.Name, depth: int, seen: Seen) -> bool:
         inner = self.index.scope(name)
@@ -322,6 +359,11 @@ class KeyDomains:
             return False
         return tested
 
+    def _configured(self, expr: cst.BaseExpression) -> bool:
+        """``self._sessions`` filled only while a long-lived object is built: looking a key
+        up in it (``self._sessions[name]``) confines the key to the configured ones."""
+        return isinstance(expr, cst.Attribute) and self._configuration(expr)
+
     def _local_value(self, expr: cst.BaseExpression) -> bool:
         """A local variable (not a parameter): where it comes from is known, and decides."""
         if not isinstance(expr, cst.Name):
@@ -348,10 +390,10 @@ class KeyDomains:
         return self.index.analysis(Phases).made_at_import(name)
 
     # -- keys checked against a fixed set before they are stored ------------------------
-    def _validated(self, use: cst.Name) -> bool:
+    def _validated(self, use: cst.Name | cst.Subscript | cst.Attribute) -> bool:
         """``if hook not in HOOKS: raise``, ``if status > 599: status = 0`` or
         ``handler = COMMANDS[name]`` before ``use``; or ``use`` inside ``if hook in HOOKS:``."""
-        name = use.value
+        name = use.value if isinstance(use, cst.Name) else _EMPTY.code_for_node(use)
         child: cst.CSTNode = use
         for ancestor in self.index.ancestors(use):
             if isinstance(ancestor, (cst.FunctionDef, cst.ClassDef, cst.Lambda)):
@@ -360,7 +402,7 @@ class KeyDomains:
                 return True
             if isinstance(ancestor, (cst.IndentedBlock, cst.Module)) and isinstance(child, cst.BaseStatement):
                 earlier = list(ancestor.body[: ancestor.body.index(child)])
-                if checks_before(earlier, name, exits=(cst.Return, cst.Raise, cst.Continue)):
+                if checks_before(earlier, name, (cst.Return, cst.Raise, cst.Continue), self._configured):
                     return True
             child = ancestor
         return False
@@ -401,11 +443,24 @@ class KeyDomains:
             if self.index.scope(use).function_scope() is not scope:
                 continue
             parent = self.index.parent(use)
+            position = None
+            if isinstance(parent, cst.Element) and isinstance(self.index.parent(parent), cst.Tuple):
+                tuple_ = self.index.parent(parent)
+                assert isinstance(tuple_, cst.Tuple)
+                position = (list(tuple_.elements).index(parent), len(tuple_.elements))
             while isinstance(parent, (cst.Element, cst.Tuple, cst.List, cst.StarredElement)):
                 parent = self.index.parent(parent)  # unpacking: each part of a bounded whole
             if isinstance(parent, cst.AssignTarget):
                 assign = self.index.parent(parent)
-                sources.append(assign.value if isinstance(assign, cst.Assign) else None)
+                value = assign.value if isinstance(assign, cst.Assign) else None
+                if (
+                    position is not None
+                    and isinstance(value, cst.Tuple)
+                    and len(value.elements) == position[1]
+                    and parent.target is self.index.parent(self.index.parent(use) or use)
+                ):
+                    value = value.elements[position[0]].value  # ``a, b = x, y``: b is y
+                sources.append(value)
             elif isinstance(parent, (cst.For, cst.CompFor)) and contains(parent.target, use):
                 sources.append(parent.iter)
             elif isinstance(parent, (cst.NamedExpr, cst.AnnAssign)) and contains(parent.target, use):

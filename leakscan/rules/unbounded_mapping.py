@@ -377,6 +377,43 @@ class UnboundedMapping(ContainerRule):
                 _exit_codes[proc.returncode] += 1  # exit statuses: a fixed table
             """
         ),
+        Valid(
+            """
+            from collections import Counter
+
+            KNOWN_METRICS = frozenset({"temperature", "humidity"})
+            _per_metric = Counter()
+
+            def on_message(topic):
+                parts = topic.split("/")
+                if len(parts) < 4 or parts[3] not in KNOWN_METRICS:
+                    return
+                device_id, metric = parts[1], parts[3]
+                _per_metric[metric] += 1  # one of the known metrics
+            """
+        ),
+        Valid(
+            """
+            from collections import Counter
+
+            class Gateway:
+                def __init__(self, config):
+                    self.upstreams = config["upstreams"]
+                    self._route_hits = Counter()
+
+                def route_for(self, path):
+                    for name, spec in self.upstreams.items():
+                        if path.startswith(spec["prefix"]):
+                            return name, spec
+                    return None, None
+
+                def proxy(self, request):
+                    name, spec = self.route_for(request.path)  # a configured upstream, or None
+                    self._route_hits[name] += 1
+
+            GATEWAY = Gateway({"upstreams": {}})
+            """
+        ),
     ]
     INVALID = [
         Invalid(

@@ -228,4 +228,27 @@ class UnboundedSequence(ContainerRule):
             """,
             line=8,
         ),
+        Invalid(
+            """
+            import threading
+            from dataclasses import dataclass, field
+
+            @dataclass
+            class IngestStats:
+                received: int = 0
+                rejected_topics: list = field(default_factory=list)
+
+            class Ingester:
+                def __init__(self):
+                    self.stats = IngestStats()  # lives as long as the ingester
+                    self._stop = threading.Event()
+
+                def run(self, client):
+                    while not self._stop.is_set():
+                        msg = client.next_message()
+                        if not msg.topic.startswith("sensors/"):
+                            self.stats.rejected_topics.append(msg.topic)
+            """,
+            line=7,
+        ),
     ]
