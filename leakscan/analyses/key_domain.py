@@ -2,7 +2,7 @@
 
 A cache keyed by module names, classes or grammar symbols holds at most one entry per
 thing the program defines; a cache keyed by user ids grows with the traffic.  Names give
-the first hint (``lifetime.program_bounded_key``); this analysis follows the key back
+the first hint (``names.program_bounded_key``); this analysis follows the key back
 through the function that adds it:
 
 - local assignments and loop variables (``fullname = module.__name__``,
@@ -26,11 +26,12 @@ import libcst as cst
 
 from leakscan.analyses.container_sites import fixed_attribute
 from leakscan.analyses.exprs import call_arg, contains, dotted, is_literal
+from leakscan.analyses.finite_types import FiniteTypes, annotation_of
 from leakscan.analyses.index import ModuleIndex, Scope
 from leakscan.analyses.key_checks import admits, checks_before
-from leakscan.analyses.lifetime import component_name, long_lived_class, program_bounded_key
+from leakscan.analyses.lifetime import long_lived_class
 from leakscan.analyses.loops import LoopAnalysis
-from leakscan.analyses.phases import Phases
+from leakscan.analyses.names import component_name, program_bounded_key
 
 # Builtins that read or reshape their arguments without reaching outside the program.
 _PURE_BUILTINS = frozenset(
@@ -92,7 +93,6 @@ _MODULE_DUNDERS = frozenset({"__name__", "__package__", "__file__", "__spec__", 
 _MAX_DEPTH = 5
 _EMPTY = cst.Module([])
 Seen = dict[cst.CSTNode, bool]
-_ENUM_BASES = frozenset({"Enum", "IntEnum", "StrEnum", "Flag", "IntFlag"})
 
 
 class KeyDomains:
@@ -100,6 +100,7 @@ class KeyDomains:
 
     def __init__(self, index: ModuleIndex) -> None:
         self.index = index
+        self.types = index.analysis(FiniteTypes)
         self._functions = {  # functions defined at module level
             scope.name
             for scope in index.scopes
@@ -219,12 +220,12 @@ class KeyDomains:
         if self._used_as_class(name.value, scope) or self._validated(name):
             return True
         if name.value in scope.params:
-            annotation = _annotation(scope, name.value)
-            if annotation is not None and self.finite_type(annotation):
+            annotation = annotation_of(scope, name.value)
+            if annotation is not None and self.types.finite_type(annotation):
                 return True
-            if self._enum_default(scope, name.value):
+            if self.types.enum_default(scope, name.value):
                 return True
-            if self._flag(scope, name.value):
+            if self.types.flag(scope, name.value):
                 return True
             if self._bounded_parameter(scope, name.value, depth, seen):
                 return True
@@ -252,112 +253,12 @@ class KeyDomains:
             params = params[1:]
         body = list(node.body.body) if isinstance(node.body, cst.IndentedBlock) else []
         return bool(params) and all(
-            (p.annotation is not None and self.finite_type(p.annotation.annotation))
+            (p.annotation is not None and self.types.finite_type(p.annotation.annotation))
             or program_bounded_key(p.name)
-            or self._enum_default(function, p.name.value)
+            or self.types.enum_default(function, p.name.value)
             or checks_before(body, p.name.value, exits=(cst.Raise,))  # exceptions are not cached
             for p in params
         )
-
-    # -- types with finitely many values ------------------------------------------------
-    def finite_type(self, annotation: cst.BaseExpression) -> bool:
-        """``Role`` (an Enum of this module), ``bool``, ``Literal[...]``, ``type[Row]``, and
-        ``Optional``/``|`` unions of those."""
-        if isinstance(annotation, cst.SimpleString):  # ``"Job"``: a forward reference
-            text = annotation.evaluated_value
-            return isinstance(text, str) and text.isidentifier() and self.finite_type(cst.Name(text))
-        if isinstance(annotation, cst.Name):
-            return (
-                annotation.value in ("bool", "type", "None")
-                or self._enum(annotation.value)
-                or self._made_at_import(annotation.value)
-            )
-        if isinstance(annotation, cst.Subscript):
-            head = (dotted(annotation.value) or "").rsplit(".", 1)[-1]
-            if head in ("Literal", "type", "Type"):
-                return True
-            if head in ("Optional", "Union"):
-                return all(
-                    isinstance(e.slice, cst.Index) and self.finite_type(e.slice.value)
-                    for e in annotation.slice
-                )
-            return False
-        if isinstance(annotation, cst.BinaryOperation) and isinstance(annotation.operator, cst.BitOr):
-            return self.finite_type(annotation.left) and self.finite_type(annotation.right)
-        return False
-
-    def key_type_of(self, annotation: cst.BaseExpression | None) -> bool:
-        """``dict[Role, ...]``, ``set[Kind]``, ``Counter[Literal[...]]``: keys of a finite type."""
-        if not isinstance(annotation, cst.Subscript) or not annotation.slice:
-            return False
-        head = (dotted(annotation.value) or "").rsplit(".", 1)[-1].lower()
-        first = annotation.slice[0].slice
-        return (
-            head in ("dict", "defaultdict", "ordereddict", "counter", "set", "frozenset", "mapping")
-            and isinstance(first, cst.Index)
-            and self.finite_type(first.value)
-        )
-
-    def _enum(self, name: str) -> bool:
-        scope = self.index.classes.get(name)
-        node = scope.node if scope is not None else None
-        return isinstance(node, cst.ClassDef) and any(
-            (dotted(base.value) or "").rsplit(".", 1)[-1] in _ENUM_BASES for base in node.bases
-        )
-
-    def _enum_default(self, function: Scope, param: str) -> bool:
-        """``def fetch(rows, *, region=Region.US)``: an unannotated parameter whose default
-        is a member of an Enum of the module takes that Enum's values."""
-        node = function.node
-        if not isinstance(node, cst.FunctionDef):
-            return False
-        default = next(
-            (
-                p.default
-                for p in (*node.params.posonly_params, *node.params.params, *node.params.kwonly_params)
-                if p.name.value == param
-            ),
-            None,
-        )
-        return (
-            isinstance(default, cst.Attribute)
-            and isinstance(default.value, cst.Name)
-            and self._enum(default.value.value)
-        )
-
-    def _flag(self, function: Scope, param: str) -> bool:
-        """``def platform(aliased=0, terse=0)``: a parameter that defaults to a truth value
-        and is only ever tested for truth is a flag, whatever type the caller passes."""
-        node = function.node
-        if not isinstance(node, cst.FunctionDef):
-            return False
-        default = next(
-            (p.default for p in (*node.params.params, *node.params.kwonly_params) if p.name.value == param),
-            None,
-        )
-        if not (
-            (isinstance(default, cst.Name) and default.value in ("True", "False"))
-            or (isinstance(default, cst.Integer) and default.value in ("0", "1"))
-        ):
-            return False
-        tested = False
-        for use in self.index.names.get(param, ()):
-            if self.index.scope(use).function_scope() is not function:
-                continue
-            parent = self.index.parent(use)
-            if isinstance(parent, cst.Param):
-                continue
-            if isinstance(parent, cst.Element) and isinstance(self.index.parent(parent), cst.Tuple):
-                continue  # part of a key: ``cache[(aliased, terse)]``
-            if (
-                (isinstance(parent, (cst.If, cst.While, cst.IfExp)) and parent.test is use)
-                or (isinstance(parent, cst.UnaryOperation) and isinstance(parent.operator, cst.Not))
-                or isinstance(parent, cst.BooleanOperation)
-            ):
-                tested = True
-                continue
-            return False
-        return tested
 
     def _configured(self, expr: cst.BaseExpression) -> bool:
         """``self._sessions`` filled only while a long-lived object is built: looking a key
@@ -385,9 +286,6 @@ class KeyDomains:
             if not loop.exits and not loop.yields
         }
         return long_lived_class(self.index, owner, endless)
-
-    def _made_at_import(self, name: str) -> bool:
-        return self.index.analysis(Phases).made_at_import(name)
 
     # -- keys checked against a fixed set before they are stored ------------------------
     def _validated(self, use: cst.Name | cst.Subscript | cst.Attribute) -> bool:
@@ -504,44 +402,6 @@ class KeyDomains:
             if value is None or not self._bounded(value, depth + 1, seen):
                 return False
         return True
-
-
-def generated_class(index: ModuleIndex, value: cst.BaseExpression | None, function: Scope) -> bool:
-    """The value stored is a class ``function`` builds: ``type(name, (Base,), ns)`` or a
-    ``class`` statement of its own (``_cache[key] = ProxyType``).  Code is generated per
-    kind of thing, not per piece of data."""
-    if isinstance(value, cst.Name):
-        for use in index.names.get(value.value, ()):
-            if index.scope(use).function_scope() is not function:
-                continue
-            parent = index.parent(use)
-            if isinstance(parent, cst.ClassDef) and parent.name is use:
-                return True
-            if isinstance(parent, cst.AssignTarget):
-                assign = index.parent(parent)
-                if isinstance(assign, cst.Assign) and _type_call(assign.value):
-                    return True
-        return False
-    return value is not None and _type_call(value)
-
-
-def _type_call(expr: cst.BaseExpression) -> bool:
-    return (
-        isinstance(expr, cst.Call)
-        and isinstance(expr.func, cst.Name)
-        and expr.func.value == "type"
-        and len(expr.args) == 3
-    )
-
-
-def _annotation(function: Scope, param: str) -> cst.BaseExpression | None:
-    node = function.node
-    if not isinstance(node, cst.FunctionDef):
-        return None
-    for p in (*node.params.posonly_params, *node.params.params, *node.params.kwonly_params):
-        if p.name.value == param and p.annotation is not None:
-            return p.annotation.annotation
-    return None
 
 
 def _parts(expr: cst.BaseExpression) -> list[cst.BaseExpression] | None:

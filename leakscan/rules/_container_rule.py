@@ -9,16 +9,16 @@ import libcst as cst
 
 from leakscan.analyses.containers import Container, ContainerAnalysis, Family, Judgement, Site, judge
 from leakscan.analyses.exprs import contains
-from leakscan.analyses.key_domain import KeyDomains, generated_class
-from leakscan.analyses.lifetime import (
-    long_lived_class,
-    module_singleton,
+from leakscan.analyses.finite_types import FiniteTypes, generated_class
+from leakscan.analyses.key_domain import KeyDomains
+from leakscan.analyses.lifetime import long_lived_class, module_singleton
+from leakscan.analyses.loops import LoopAnalysis
+from leakscan.analyses.names import (
     registration_scope,
     stores_callable,
     traffic_named,
     warn_once_named,
 )
-from leakscan.analyses.loops import LoopAnalysis
 from leakscan.findings import Level
 from leakscan.fixes.common import Flagged
 from leakscan.fixes.containers import container_proposal
@@ -106,7 +106,9 @@ def confidence_for(ctx: FileContext, container: Container, growth: tuple[Site, .
         return Level.LOW, "filled by a registration API, so it grows with the program, not its input"
     domains = ctx.analysis(KeyDomains)
     declared = ctx.index.parent(container.target)
-    if isinstance(declared, cst.AnnAssign) and domains.key_type_of(declared.annotation.annotation):
+    if isinstance(declared, cst.AnnAssign) and ctx.analysis(FiniteTypes).key_type_of(
+        declared.annotation.annotation
+    ):
         return Level.LOW, "declared with keys of a type that has finitely many values"
     # A key from a finite domain bounds a mapping; a list grows on every append whatever it holds.
     if container.family == "mapping" and all(

@@ -7,7 +7,7 @@ import libcst as cst
 from leakscan.analyses.exprs import is_literal
 from leakscan.analyses.index import ModuleIndex
 from leakscan.analyses.key_domain import KeyDomains
-from leakscan.analyses.lifetime import component_name
+from leakscan.analyses.names import component_name
 from leakscan.findings import Level
 from leakscan.rule import FileContext, Invalid, Rule, Valid
 

@@ -6,8 +6,9 @@ import libcst as cst
 
 from leakscan.analyses.containers import GROW_METHODS, constructor_of
 from leakscan.analyses.exprs import is_literal, subscript_key
+from leakscan.analyses.finite_types import generated_class
 from leakscan.analyses.index import ModuleIndex, Scope
-from leakscan.analyses.key_domain import KeyDomains, generated_class
+from leakscan.analyses.key_domain import KeyDomains
 from leakscan.findings import Level
 from leakscan.rule import FileContext, Invalid, Rule, Valid
 
