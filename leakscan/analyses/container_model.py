@@ -187,6 +187,7 @@ class Site:
     cyclic_key: bool = False  # a ring buffer's slot: keys cycle through a fixed range
     size_checked: bool = False  # grows only under ``if len(container) ...``
     value_grows: bool = False  # the value under a key grows: ``d[k].append(v)``
+    lazy: bool = False  # a shrink only of the key the same call then adds back: lazy expiry
     value: cst.BaseExpression | None = None  # what is stored, when visible
     key: cst.BaseExpression | None = None  # the key or item added, when visible
 

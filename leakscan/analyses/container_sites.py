@@ -356,6 +356,8 @@ class SiteClassifier:
             grows = self._alias_grows(parent)
             if grows is not None:
                 self._add(c, item, "grow", "[key] read, then changed", literal, value_grows=grows)
+            else:
+                self._read_inserts(c, item, key, literal)
             return
         # Nested use of a value: d[k].append(v), d[k][j] = v, d[k] += ... on the value.
         if isinstance(parent, cst.Attribute) and parent.value is item:
@@ -368,6 +370,11 @@ class SiteClassifier:
                     # Shrinking a value bounds the values; with auto-insertion (defaultdict,
                     # Counter) the keys still accumulate unless a key is removed.
                     self._add(c, call, "shrink", f"[key].{parent.attr.value}()")
+                elif parent.attr.value not in SHRINK_METHODS:
+                    self._read_inserts(c, item, key, literal)  # ``locks[user].acquire()``
+            return
+        if isinstance(parent, (cst.WithItem, cst.Arg, cst.Return)):
+            self._read_inserts(c, item, key, literal)  # ``with locks[user_id]:``
             return
         if isinstance(parent, cst.Subscript) and parent.value is item:
             grand = index.parent(parent)
@@ -383,6 +390,27 @@ class SiteClassifier:
                 self._add(c, parent, "grow", how, literal, value_grows=grows)
             elif isinstance(grand, cst.Del) or _in_del(index, parent):
                 self._add(c, parent, "shrink", "del [key][...]")
+
+    def _read_inserts(
+        self, c: Container, item: cst.Subscript, key: cst.BaseExpression | None, literal: bool
+    ) -> None:
+        """Reading a missing key of a ``defaultdict`` inserts it (``Counter`` does not),
+        unless the read sits under ``if key in d:``."""
+        if c.kind != "defaultdict" or key is None:
+            return
+        text = _EMPTY.code_for_node(key)
+        for ancestor in self.index.ancestors(item):
+            if isinstance(ancestor, (cst.FunctionDef, cst.ClassDef, cst.Lambda)):
+                break
+            if (
+                isinstance(ancestor, cst.If)
+                and isinstance(ancestor.test, cst.Comparison)
+                and len(ancestor.test.comparisons) == 1
+                and isinstance(ancestor.test.comparisons[0].operator, cst.In)
+                and _EMPTY.code_for_node(ancestor.test.left) == text
+            ):
+                return
+        self._add(c, item, "grow", "[key] read (a defaultdict inserts it)", literal)
 
     def _alias_grows(self, assign: cst.Assign) -> bool | None:
         """For ``value = d[k]``: None if ``value`` is never changed, else whether it grows
@@ -621,6 +649,9 @@ _ORDERING = (cst.LessThan, cst.LessThanEqual, cst.GreaterThan, cst.GreaterThanEq
 def _capacity_check(index: ModuleIndex, length: cst.Call) -> bool:
     """``len(x) >= LIMIT``: the size ordered against a bound, not ``len(a) != len(b)``."""
     comparison = index.parent(length)
+    if isinstance(comparison, cst.BinaryOperation) and isinstance(comparison.operator, cst.Modulo):
+        # ``if len(x) % 1000 == 0:``: every thousand items
+        return isinstance(index.parent(comparison), cst.Comparison)
     if not isinstance(comparison, cst.Comparison):
         return False
     operands = [comparison.left, *(target.comparator for target in comparison.comparisons)]
@@ -658,3 +689,6 @@ def fixed_attribute(index: ModuleIndex, expr: cst.Attribute) -> bool:
             if stored and index.scope(ref).function_scope().name not in INIT_METHODS:
                 return False  # ``self.sessions[k] = s`` at run time
     return assigned
+
+
+_EMPTY = cst.Module([])

@@ -25,7 +25,7 @@ def _judge(container: Container) -> Judgement:
     if container.lifetime == "instance" and container.creation_phase == "runtime":
         where = _short(container.scope.qualname)
         return Judgement("reset", f"recreated in {where}() while the object runs")
-    shrinks = container.of_kind("shrink", "reset")
+    shrinks = [s for s in container.of_kind("shrink", "reset") if not s.lazy]
     if shrinks:
         site = shrinks[0]
         verb = {"reset": "reset", "shrink": "evicted"}[site.kind]

@@ -23,6 +23,7 @@ from leakscan.analyses.container_model import (
 )
 from leakscan.analyses.container_sites import SiteClassifier
 from leakscan.analyses.container_verdict import judge
+from leakscan.analyses.exprs import subscript_key
 from leakscan.analyses.index import ModuleIndex, Scope
 from leakscan.analyses.phases import INIT_METHODS, Phases
 
@@ -333,3 +334,68 @@ class ContainerAnalysis:
 
     def _classify_sites(self, container: Container) -> None:
         self.sites.classify(container, self._references(container))
+        growth = container.of_kind("grow")
+        for site in container.of_kind("shrink"):
+            site.lazy = self._lazy_expiry(site, growth)
+
+    def _lazy_expiry(self, shrink: Site, growth: list[Site]) -> bool:
+        """``entry = cache.get(token); if entry.expired: del cache[token]`` and later
+        ``cache[token] = fresh``: the entry goes only when its own key comes back, and keys
+        that never come back (expired tokens, closed sessions) stay forever.  A removal
+        after the growth (``finally: active.pop(conn_id)``) or a sweep over the container's
+        own keys does bound it."""
+        key = _removed_key(shrink.node)
+        if key is None or self._iterates_container(key, shrink):
+            return False
+        text = _EMPTY.code_for_node(key)
+        function = shrink.scope.function_scope()
+        return any(
+            g.key is not None
+            and g.scope.function_scope() is function
+            and _EMPTY.code_for_node(g.key) == text
+            and self.index.before(shrink.node, g.node)
+            and not self._in_finally(shrink.node)
+            for g in growth
+        )
+
+    def _iterates_container(self, key: cst.BaseExpression, shrink: Site) -> bool:
+        """``for pid in [p for p in cache if p not in alive]: del cache[pid]``: a sweep (any
+        loop over keys, to be safe)."""
+        if not isinstance(key, cst.Name):
+            return False
+        for ancestor in self.index.ancestors(shrink.node):
+            if isinstance(ancestor, (cst.FunctionDef, cst.ClassDef)):
+                return False
+            if (
+                isinstance(ancestor, cst.For)
+                and isinstance(ancestor.target, cst.Name)
+                and ancestor.target.value == key.value
+            ):
+                return True
+        return False
+
+    def _in_finally(self, node: cst.CSTNode) -> bool:
+        child = node
+        for ancestor in self.index.ancestors(node):
+            if isinstance(ancestor, (cst.FunctionDef, cst.ClassDef)):
+                return False
+            if isinstance(ancestor, cst.Try) and child is ancestor.finalbody:
+                return True
+            child = ancestor
+        return False
+
+
+def _removed_key(node: cst.CSTNode) -> cst.BaseExpression | None:
+    if isinstance(node, cst.Subscript):
+        return subscript_key(node)
+    if (
+        isinstance(node, cst.Call)
+        and isinstance(node.func, cst.Attribute)
+        and node.func.attr.value in ("pop", "discard", "remove")
+        and node.args
+    ):
+        return node.args[0].value
+    return None
+
+
+_EMPTY = cst.Module([])

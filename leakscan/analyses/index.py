@@ -222,6 +222,24 @@ class ModuleIndex:
                 return found
         return self.root
 
+    def before(self, first: cst.CSTNode, second: cst.CSTNode) -> bool:
+        """``first`` comes before ``second`` in the source (neither contains the other)."""
+        chain = [second, *self.ancestors(second)]
+        positions = {id(node): i for i, node in enumerate(chain)}
+        child = first
+        for ancestor in self.ancestors(first):
+            if id(ancestor) in positions:
+                other = chain[positions[id(ancestor)] - 1] if positions[id(ancestor)] > 0 else None
+                if other is None:
+                    return False
+                siblings = children_of(ancestor)
+                try:
+                    return siblings.index(child) < siblings.index(other)
+                except ValueError:
+                    return False
+            child = ancestor
+        return False
+
     def calls_in(self, node: cst.CSTNode) -> list[cst.Call]:
         """Every call inside ``node`` (nested functions included)."""
         return [call for call in self.calls if call is node or any(a is node for a in self.ancestors(call))]

@@ -12,31 +12,36 @@ from collections.abc import Callable
 import libcst as cst
 
 from leakscan.analyses.exprs import dotted, is_literal
+from leakscan.analyses.index import children_of
 
 
 def checks_before(
     statements: list[cst.BaseStatement],
     name: str,
     exits: tuple[type[cst.CSTNode], ...],
-    fixed: Callable[[cst.BaseExpression], bool] | None = None,
+    fixed: Fixed | None = None,
 ) -> bool:
-    """One of ``statements`` turns away (or replaces) any ``name`` outside a fixed set."""
+    """One of ``statements`` turns away (or replaces) any ``name`` outside a fixed set.
+    ``fixed`` says which collections are fixed (default: ``collection``)."""
+    fixed = fixed or collection
     looked_up: set[str] = set()  # ``handler = COMMANDS.get(name)``: None when unknown
     for statement in statements:
         if isinstance(statement, cst.If):
             test = statement.test
-            turned = rejects(test, name) or any(_is_missing(test, var) for var in looked_up)
+            turned = rejects(test, name, fixed) or any(_is_missing(test, var) for var in looked_up)
             if turned and _turns_away(statement.body, name, exits):
                 return True
             continue
         if not isinstance(statement, cst.SimpleStatementLine):
             continue
+        if any(_looks_up(small, name, fixed) for small in statement.body):
+            return True  # ``engine = create(TENANTS[tenant]["url"])``: KeyError for anything else
         for small in statement.body:
             if not isinstance(small, cst.Assign) or len(small.targets) != 1:
                 continue
             target, value = small.targets[0].target, small.value
             lookup = _lookup_of(value, name)
-            if lookup is None or not (collection(lookup[0]) or (fixed is not None and fixed(lookup[0]))):
+            if lookup is None or not fixed(lookup[0]):
                 continue
             if lookup[1] == "subscript":
                 return True  # ``COMMANDS[name]`` raises KeyError for anything else
@@ -45,11 +50,43 @@ def checks_before(
     return False
 
 
+def _looks_up(node: cst.CSTNode, name: str, fixed: Fixed) -> bool:
+    """``node`` always evaluates ``C[name]`` with ``C`` a fixed collection (not under a
+    conditional, a lambda or a comprehension, which may skip it)."""
+    if isinstance(
+        node,
+        (
+            cst.IfExp,
+            cst.BooleanOperation,
+            cst.Lambda,
+            cst.ListComp,
+            cst.SetComp,
+            cst.DictComp,
+            cst.GeneratorExp,
+        ),
+    ):
+        return False
+    if (
+        isinstance(node, cst.Subscript)
+        and len(node.slice) == 1
+        and isinstance(node.slice[0].slice, cst.Index)
+        and _is_name(node.slice[0].slice.value, name)
+        and fixed(node.value)
+    ):
+        return True
+    return any(_looks_up(child, name, fixed) for child in children_of(node))
+
+
+Fixed = Callable[[cst.BaseExpression], bool]
+
+
 def collection(expr: cst.BaseExpression) -> bool:
     """A fixed collection: a literal one, a module constant (UPPER_CASE), or the modules
     the interpreter has (``sys.modules``)."""
     if isinstance(expr, (cst.Tuple, cst.List, cst.Set)):
         return all(is_literal(e.value) for e in expr.elements)
+    if isinstance(expr, cst.Dict):  # ``{"c": "counter", "g": "gauge"}[code]``
+        return all(isinstance(e, cst.DictElement) and is_literal(e.key) for e in expr.elements)
     if dotted(expr) in ("sys.modules", "sys.builtin_module_names", "sys.stdlib_module_names"):
         return True
     return (isinstance(expr, cst.Name) and is_literal(expr)) or (
@@ -57,16 +94,20 @@ def collection(expr: cst.BaseExpression) -> bool:
     )
 
 
-def admits(test: cst.BaseExpression, name: str) -> bool:
+def admits(test: cst.BaseExpression, name: str, fixed: Fixed | None = None) -> bool:
     """``name in HOOKS``, ``100 <= name <= 599``: true only for a value of a fixed set
     (also as one side of an ``and``)."""
     if isinstance(test, cst.BooleanOperation) and isinstance(test.operator, cst.And):
-        return admits(test.left, name) or admits(test.right, name)
+        return admits(test.left, name, fixed) or admits(test.right, name, fixed)
     if not isinstance(test, cst.Comparison):
         return False
     if len(test.comparisons) == 1:
         only = test.comparisons[0]
-        return isinstance(only.operator, cst.In) and _is_name(test.left, name) and collection(only.comparator)
+        return (
+            isinstance(only.operator, cst.In)
+            and _is_name(test.left, name)
+            and (fixed or collection)(only.comparator)
+        )
     operands = [test.left, *(c.comparator for c in test.comparisons)]
     return (
         len(operands) == 3
@@ -77,17 +118,19 @@ def admits(test: cst.BaseExpression, name: str) -> bool:
     )
 
 
-def rejects(test: cst.BaseExpression, name: str) -> bool:
+def rejects(test: cst.BaseExpression, name: str, fixed: Fixed | None = None) -> bool:
     """``name not in HOOKS``, ``not (0 <= name <= 32)``, ``name < 100 or name > 599``."""
     if isinstance(test, cst.UnaryOperation) and isinstance(test.operator, cst.Not):
-        return admits(test.expression, name)
+        return admits(test.expression, name, fixed)
     if isinstance(test, cst.Comparison) and len(test.comparisons) == 1:
         only = test.comparisons[0]
         return (
-            isinstance(only.operator, cst.NotIn) and _is_name(test.left, name) and collection(only.comparator)
+            isinstance(only.operator, cst.NotIn)
+            and _is_name(test.left, name)
+            and (fixed or collection)(only.comparator)
         )
     if isinstance(test, cst.BooleanOperation) and isinstance(test.operator, cst.Or):
-        if rejects(test.left, name) or rejects(test.right, name):
+        if rejects(test.left, name, fixed) or rejects(test.right, name, fixed):
             return True  # ``if len(parts) < 4 or parts[3] not in METRICS: return``
         low = _bound_side(test.left, name)
         high = _bound_side(test.right, name)

@@ -25,10 +25,11 @@ from __future__ import annotations
 import libcst as cst
 
 from leakscan.analyses.container_sites import fixed_attribute
+from leakscan.analyses.containers import ContainerAnalysis, judge
 from leakscan.analyses.exprs import call_arg, contains, dotted, is_literal
 from leakscan.analyses.finite_types import FiniteTypes, annotation_of
 from leakscan.analyses.index import ModuleIndex, Scope
-from leakscan.analyses.key_checks import admits, checks_before
+from leakscan.analyses.key_checks import admits, checks_before, collection
 from leakscan.analyses.lifetime import long_lived_class
 from leakscan.analyses.loops import LoopAnalysis
 from leakscan.analyses.names import component_name, program_bounded_key
@@ -90,6 +91,7 @@ _IMPURE_METHODS = frozenset(
     {"read", "readline", "readlines", "recv", "recvfrom", "fetch", "fetchall", "fetchone", "query", "execute"}
 )
 _MODULE_DUNDERS = frozenset({"__name__", "__package__", "__file__", "__spec__", "__qualname__", "__module__"})
+_FIXED_CONTENT = frozenset({"filled-at-import", "never-grows", "literal-keys", "filled-in-init"})
 _MAX_DEPTH = 5
 _EMPTY = cst.Module([])
 Seen = dict[cst.CSTNode, bool]
@@ -256,14 +258,26 @@ class KeyDomains:
             (p.annotation is not None and self.types.finite_type(p.annotation.annotation))
             or program_bounded_key(p.name)
             or self.types.enum_default(function, p.name.value)
-            or checks_before(body, p.name.value, exits=(cst.Raise,))  # exceptions are not cached
+            or checks_before(body, p.name.value, (cst.Raise,), self._fixed)  # exceptions are not cached
             for p in params
         )
 
-    def _configured(self, expr: cst.BaseExpression) -> bool:
-        """``self._sessions`` filled only while a long-lived object is built: looking a key
-        up in it (``self._sessions[name]``) confines the key to the configured ones."""
-        return isinstance(expr, cst.Attribute) and self._configuration(expr)
+    def _admitted(self, test: cst.BaseExpression, name: str) -> bool:
+        return admits(test, name, self._fixed)
+
+    def _fixed(self, expr: cst.BaseExpression) -> bool:
+        """A collection whose contents the program fixes: a literal, a constant bound to one,
+        a module container filled only at import (``_kernel_specs`` loaded by
+        ``_load_specs()`` at import), a long-lived object's configuration (``self._sessions``
+        filled in ``__init__``).  Not a container that grows at run time, whatever its name:
+        ``if pid not in _CMDLINE_CACHE`` checks a cache, not a domain."""
+        if isinstance(expr, cst.Attribute) and self._configuration(expr):
+            return True
+        if isinstance(expr, cst.Name) and expr.value in self.index.root.bindings:
+            for container in self.index.analysis(ContainerAnalysis).containers:
+                if container.lifetime == "module" and container.name == expr.value:
+                    return judge(container).safe in _FIXED_CONTENT
+        return collection(expr)
 
     def _local_value(self, expr: cst.BaseExpression) -> bool:
         """A local variable (not a parameter): where it comes from is known, and decides."""
@@ -296,11 +310,15 @@ class KeyDomains:
         for ancestor in self.index.ancestors(use):
             if isinstance(ancestor, (cst.FunctionDef, cst.ClassDef, cst.Lambda)):
                 return False
-            if isinstance(ancestor, cst.If) and child is ancestor.body and admits(ancestor.test, name):
+            if (
+                isinstance(ancestor, cst.If)
+                and child is ancestor.body
+                and self._admitted(ancestor.test, name)
+            ):
                 return True
             if isinstance(ancestor, (cst.IndentedBlock, cst.Module)) and isinstance(child, cst.BaseStatement):
                 earlier = list(ancestor.body[: ancestor.body.index(child)])
-                if checks_before(earlier, name, (cst.Return, cst.Raise, cst.Continue), self._configured):
+                if checks_before(earlier, name, (cst.Return, cst.Raise, cst.Continue), self._fixed):
                     return True
             child = ancestor
         return False

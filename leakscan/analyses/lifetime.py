@@ -23,7 +23,7 @@ _SERVICE_SUFFIXES = re.compile(
     r"Watcher|Listener|Dispatcher|Broker|Limiter|Store|Repository|Reader|Queue|Batch|Buffer|Hub|"
     r"Bus|Router|Consumer|Producer|Poller|Crawler|Scraper|Coordinator|Orchestrator|"
     r"Supervisor|Processor|Pipeline|Channel|Aggregator|Recorder|Logger|Notifier|Publisher|"
-    r"Subscriber|Streamer|Fetcher|Registry|Cog)$"
+    r"Subscriber|Streamer|Fetcher|Registry|Cog|Middleware)$"
 )
 
 

@@ -234,6 +234,25 @@ _DATA_WORDS = frozenset(
 )  # fmt: skip
 
 
+# Who or where a request comes from: a key named so takes a new value per visitor.
+_WHO_WORDS = frozenset(
+    {
+        "user", "client", "customer", "account", "peer", "player", "device", "session", "request",
+        "req", "conn", "connection", "host", "domain", "netloc", "url", "uri", "ip", "addr",
+        "address", "token", "id", "path", "file", "upload", "chat", "channel", "room",
+    }
+)  # fmt: skip
+
+
+def data_named(key: cst.BaseExpression | None) -> bool:
+    """``host``, ``request.url``, ``user_id``: a key named for who or where a request comes
+    from.  (A warning's ``message`` is not: a warn-once registry is keyed by it.)"""
+    text = dotted(key) if key is not None else None
+    if text is None:
+        return False
+    return any(w in _WHO_WORDS for piece in text.split(".") for w in name_words(piece))
+
+
 def component_name(key: cst.BaseExpression) -> bool:
     """``task.name``, ``self.name``, a parameter ``name`` or ``logger_name``: the name of
     something the program configures (a plugin, a job, a logger, a module).  Not

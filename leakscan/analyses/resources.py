@@ -61,6 +61,11 @@ RESOURCE_OPENERS = frozenset(
         "ftplib.FTP",
         "smtplib.SMTP",
         "smtplib.SMTP_SSL",
+        "imaplib.IMAP4",
+        "imaplib.IMAP4_SSL",
+        "poplib.POP3",
+        "poplib.POP3_SSL",
+        "ftplib.FTP_TLS",
         "http.client.HTTPConnection",
         "http.client.HTTPSConnection",
         "shelve.open",
@@ -389,6 +394,14 @@ class ResourceAnalysis:
                 if isinstance(parent, cst.AssignTarget) and parent.target is use:
                     continue
                 return ("escape", "stored elsewhere", "", name)
+        if closed_plain is not None and self._timeout_leaves_child(closed_plain, name):
+            return (
+                None,
+                f"{short} waited for with a timeout, and its timeout handler neither kills nor "
+                "reaps the child: it keeps running with its pipes open",
+                "medium",
+                name,
+            )
         if closed_plain is not None:
             detail = f"{short} closed, but not on the exception path (no with/finally)"
             if self._work_between(binding, closed_plain, name):
@@ -399,6 +412,31 @@ class ResourceAnalysis:
         if passed:
             return (None, f"{short} bound to {name!r}, passed on, and never closed", "medium", name)
         return (None, f"{short} bound to {name!r} and never closed", "high", name)
+
+    def _timeout_leaves_child(self, close: cst.Call, name: str) -> bool:
+        """``proc.communicate(timeout=t)`` in a ``try`` whose ``except TimeoutExpired`` does
+        not ``proc.kill()``: the child is not killed when the timeout expires (the
+        subprocess documentation says to kill it and finish the communication)."""
+        func = close.func
+        if not (
+            isinstance(func, cst.Attribute)
+            and func.attr.value in ("communicate", "wait")
+            and any(a.keyword is not None and a.keyword.value == "timeout" for a in close.args)
+        ):
+            return False
+        for ancestor in self.index.ancestors(close):
+            if isinstance(ancestor, (cst.FunctionDef, cst.Lambda)):
+                return False
+            if isinstance(ancestor, cst.Try):
+                for handler in ancestor.handlers:
+                    caught = self.index.module.code_for_node(handler.type) if handler.type else ""
+                    if "TimeoutExpired" not in caught:
+                        continue
+                    body = self.index.module.code_for_node(handler.body)
+                    verbs = ("kill", "terminate", "communicate", "wait")
+                    return not any(f"{name}.{verb}(" in body for verb in verbs)
+                return False
+        return False
 
     def _work_between(self, binding: cst.Name, close: cst.Call, name: str) -> bool:
         """Between the statement that opens the resource and the one that closes it, in the

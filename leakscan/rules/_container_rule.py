@@ -14,6 +14,7 @@ from leakscan.analyses.key_domain import KeyDomains
 from leakscan.analyses.lifetime import long_lived_class, module_singleton
 from leakscan.analyses.loops import LoopAnalysis
 from leakscan.analyses.names import (
+    data_named,
     registration_scope,
     stores_callable,
     traffic_named,
@@ -122,7 +123,11 @@ def confidence_for(ctx: FileContext, container: Container, growth: tuple[Site, .
         generated_class(ctx.index, s.value, s.scope.function_scope()) for s in growth
     ):
         return Level.LOW, "it stores a class generated per key: one per kind of thing the program handles"
-    if container.kind == "set" and warn_once_named(container.name):
+    if (
+        container.kind == "set"
+        and warn_once_named(container.name)
+        and not any(data_named(s.key) for s in growth)
+    ):
         return Level.LOW, "a warn-once registry: one entry per distinct warning"
     if container.lifetime == "closure":
         if container.creation_phase == "import":

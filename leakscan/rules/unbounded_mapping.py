@@ -414,6 +414,21 @@ class UnboundedMapping(ContainerRule):
             GATEWAY = Gateway({"upstreams": {}})
             """
         ),
+        Valid(
+            """
+            from myapp import create_engine, settings
+
+            _tenant_engines = {}
+
+            def tenant_engine(tenant):
+                engine = _tenant_engines.get(tenant)
+                if engine is None:
+                    # KeyError for a tenant that is not configured
+                    engine = create_engine(settings.TENANTS[tenant]["url"])
+                    _tenant_engines[tenant] = engine
+                return engine
+            """
+        ),
     ]
     INVALID = [
         Invalid(
@@ -753,5 +768,64 @@ class UnboundedMapping(ContainerRule):
             HUB = Subscriptions()
             """,
             line=6,
+        ),
+        Invalid(
+            """
+            import time
+
+            _token_cache = {}
+
+            def validate(token, verify):
+                entry = _token_cache.get(token)
+                if entry is not None and entry[1] < time.time():
+                    del _token_cache[token]  # only if this very token comes back
+                    entry = None
+                if entry is None:
+                    entry = (verify(token), time.time() + 300)
+                    _token_cache[token] = entry
+                return entry[0]
+            """,
+            line=3,
+        ),
+        Invalid(
+            """
+            import threading
+            from collections import defaultdict
+
+            _refresh_locks = defaultdict(threading.Lock)
+
+            def refresh(user_id, fetch):
+                with _refresh_locks[user_id]:  # the read inserts a lock per user
+                    return fetch(user_id)
+            """,
+            line=4,
+        ),
+        Invalid(
+            """
+            import logging
+
+            _warned_hosts = set()
+
+            def filter_offsite(host):
+                if host not in _warned_hosts:  # one entry per host ever seen, not per warning
+                    _warned_hosts.add(host)
+                    logging.getLogger(__name__).debug("filtered offsite request to %r", host)
+            """,
+            line=3,
+        ),
+        Invalid(
+            """
+            SESSIONS = {}
+            _last_seen = {}
+
+            def login(token, user):
+                SESSIONS[token] = user
+
+            def touch(token, now):
+                if token not in SESSIONS:  # a growing cache, not a fixed set
+                    return
+                _last_seen[token] = now
+            """,
+            line=1,
         ),
     ]

@@ -94,6 +94,34 @@ class UnboundedMemoization(Rule):
                 return text.split()
             """
         ),
+        Valid(
+            """
+            import functools
+            import json
+
+            COMPRESSION = {"gz": "w:gz", "bz2": "w:bz2", "xz": "w:xz"}
+            _kernel_specs = {}
+
+            def _load_specs():
+                _kernel_specs.update(json.load(open("/etc/kernels.json")))
+
+            _load_specs()
+
+            @functools.cache
+            def tar_mode(fmt):
+                return COMPRESSION[fmt]  # KeyError is not cached: three entries at most
+
+            @functools.lru_cache(maxsize=None)
+            def metric_kind(code):
+                return {"c": "counter", "g": "gauge", "ms": "timer"}[code]
+
+            @functools.cache
+            def resolve_spec(name):
+                if name not in _kernel_specs:  # filled once, at import
+                    raise KeyError(name)
+                return dict(_kernel_specs[name])
+            """
+        ),
     ]
     INVALID = [
         Invalid(

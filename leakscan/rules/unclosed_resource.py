@@ -160,4 +160,18 @@ class UnclosedResource(ResourceRule):
             """,
             line=4,
         ),
+        Invalid(
+            """
+            import subprocess
+
+            def run_shell(cmd, timeout):
+                proc = subprocess.Popen(cmd, shell=True, stdout=subprocess.PIPE)
+                try:
+                    out, _ = proc.communicate(timeout=timeout)
+                except subprocess.TimeoutExpired:
+                    raise RuntimeError("timed out")  # the child keeps running
+                return out
+            """,
+            line=4,
+        ),
     ]

@@ -118,6 +118,20 @@ class WarnOnlyBound(ContainerRule):
                     self.messages.append(message)
             """,
         ),
+        Invalid(
+            """
+            import warnings
+
+            _slow_reads = []
+
+            def record_read(key, elapsed):
+                if elapsed > 0.05:
+                    _slow_reads.append((key, elapsed))
+                    if len(_slow_reads) % 1000 == 0:  # every thousand: a warning, no bound
+                        warnings.warn(f"{len(_slow_reads)} slow reads")
+            """,
+            line=3,
+        ),
     ]
 
     def check(self, ctx: FileContext) -> None:
