@@ -299,7 +299,7 @@ class ResourceAnalysis:
         consumer = (isinstance(func, cst.Attribute) and self._module_function(func)) or (
             (self.index.qualified_name(func) or "").startswith("builtins.")
         )
-        if not consumer and self._call_escapes(call):
+        if not consumer and self._call_escapes(call) and not self._only_used_by(call, arg):
             return "handed to an object that owns it"
         if isinstance(func, cst.Attribute) and func.attr.value in _STORING_METHODS:
             return "stored in a container"
@@ -308,6 +308,34 @@ class ResourceAnalysis:
         if isinstance(func, cst.Attribute) and not self._module_function(func):
             return "handed to another object's method"
         return None
+
+    def _only_used_by(self, call: cst.Call, arg: cst.CSTNode) -> bool:
+        """``raw = fetch_parts(conn, uid)`` where ``fetch_parts`` is a function of this module
+        that only calls methods on that parameter: it uses the handle, it does not keep it."""
+        func = call.func
+        if not isinstance(func, cst.Name):
+            return False
+        position = next((i for i, a in enumerate(call.args) if a.value is arg and a.keyword is None), None)
+        callee = next(
+            (
+                s
+                for s in self.index.scopes
+                if s.kind == "function" and s.parent is self.index.root and s.name == func.value
+            ),
+            None,
+        )
+        if position is None or callee is None or position >= len(callee.params):
+            return False
+        param = callee.params[position]
+        for use in self.index.names.get(param, ()):
+            if self.index.scope(use).function_scope() is not callee:
+                continue
+            parent = self.index.parent(use)
+            if isinstance(parent, cst.Param):
+                continue
+            if not (isinstance(parent, cst.Attribute) and parent.value is use):
+                return False  # returned, stored or passed on: it may be kept
+        return True
 
     def _module_function(self, func: cst.Attribute) -> bool:
         """``json.load`` (a function of an imported module) rather than ``source.set(...)``."""

@@ -174,4 +174,21 @@ class UnclosedResource(ResourceRule):
             """,
             line=4,
         ),
+        Invalid(
+            """
+            import imaplib
+
+            def fetch_parts(conn, uid):
+                return conn.uid("fetch", uid, "(RFC822)")[1][0][1]  # uses it, keeps nothing
+
+            def poll_once(host, user, password):
+                conn = imaplib.IMAP4_SSL(host, timeout=30)
+                conn.login(user, password)
+                typ, data = conn.uid("search", None, "UNSEEN")
+                raws = [fetch_parts(conn, uid) for uid in data[0].split()]
+                conn.logout()  # skipped when a fetch fails
+                return raws
+            """,
+            line=7,
+        ),
     ]
