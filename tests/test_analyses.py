@@ -89,3 +89,32 @@ def test_only_locals_kept_by_a_returned_function_are_closure_containers() -> Non
 def test_analyses_are_computed_once_per_module() -> None:
     index = _index("x = {}\n")
     assert index.analysis(ContainerAnalysis) is index.analysis(ContainerAnalysis)
+
+
+def test_a_field_grown_from_another_class_gets_no_patch() -> None:
+    """``self.MAX_...`` would not exist in the other class: no patch beats a broken one."""
+    from leakscan.engine import EngineOptions, scan_source
+    from leakscan.registry import all_rules
+
+    source = textwrap.dedent(
+        """
+        import threading
+        from dataclasses import dataclass, field
+
+        @dataclass
+        class Stats:
+            rejected: list = field(default_factory=list)
+
+        class Ingester:
+            def __init__(self):
+                self.stats = Stats()
+                self._stop = threading.Event()
+
+            def run(self, client):
+                while not self._stop.is_set():
+                    self.stats.rejected.append(client.next_topic())
+        """
+    )
+    result = scan_source(source.encode(), "ingest.py", EngineOptions(rules=tuple(all_rules())))
+    found = [f for f in result.findings if f.symbol == "Stats.rejected"]
+    assert found and all(f.fix is None for f in found)

@@ -38,6 +38,7 @@ from leakscan.analyses.exprs import (
     subscript_key,
 )
 from leakscan.analyses.index import ModuleIndex, Scope
+from leakscan.analyses.key_checks import admits, checks_before
 from leakscan.analyses.phases import INIT_METHODS, Phases
 
 
@@ -351,7 +352,7 @@ class SiteClassifier:
             return
         if c.family != "mapping":
             return
-        if isinstance(parent, cst.Assign) and parent.value is item and c.kind in AUTO_INSERT:
+        if isinstance(parent, cst.Assign) and parent.value is item and c.kind == "defaultdict":
             # ``seen = recent[user_id]; seen.append(x)``: the read inserts the key.
             grows = self._alias_grows(parent)
             if grows is not None:
@@ -399,17 +400,26 @@ class SiteClassifier:
         if c.kind != "defaultdict" or key is None:
             return
         text = _EMPTY.code_for_node(key)
+        receiver = _EMPTY.code_for_node(item.value)
+
+        def this_container(expr: cst.BaseExpression) -> bool:
+            return _EMPTY.code_for_node(expr) == receiver
+
+        child: cst.CSTNode = item
         for ancestor in self.index.ancestors(item):
             if isinstance(ancestor, (cst.FunctionDef, cst.ClassDef, cst.Lambda)):
                 break
             if (
                 isinstance(ancestor, cst.If)
-                and isinstance(ancestor.test, cst.Comparison)
-                and len(ancestor.test.comparisons) == 1
-                and isinstance(ancestor.test.comparisons[0].operator, cst.In)
-                and _EMPTY.code_for_node(ancestor.test.left) == text
+                and child is ancestor.body
+                and admits(ancestor.test, text, this_container)
             ):
-                return
+                return  # ``if key in d: d[key]``
+            if isinstance(ancestor, (cst.IndentedBlock, cst.Module)) and isinstance(child, cst.BaseStatement):
+                earlier = list(ancestor.body[: ancestor.body.index(child)])
+                if checks_before(earlier, text, (cst.Return, cst.Raise, cst.Continue), this_container):
+                    return  # ``if job not in locks: raise``
+            child = ancestor
         self._add(c, item, "grow", "[key] read (a defaultdict inserts it)", literal)
 
     def _alias_grows(self, assign: cst.Assign) -> bool | None:
@@ -500,7 +510,8 @@ class SiteClassifier:
         if qualified == "builtins.len":
             test = self._enclosing_test(call)
             if test is not None and _capacity_check(self.index, call):
-                self._add(c, test, "check", "size check")
+                periodic = isinstance(self.index.parent(call), cst.BinaryOperation)
+                self._add(c, test, "check", "periodic size check" if periodic else "size check")
             return
         if qualified in GROWERS and first:
             self._add(c, call, "grow", f"{qualified.rsplit('.', 1)[1]}()")

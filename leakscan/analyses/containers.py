@@ -93,11 +93,19 @@ class ContainerAnalysis:
         nested function keeps alive lives as long as that function (for a decorator, as
         long as the decorated function: the process)."""
         seen: set[str] = set()
+        # Only functions that return a function of their own can keep a local alive.
+        returning = {
+            scope.parent.function_scope()
+            for scope in self.index.scopes
+            if scope.kind in ("function", "lambda")
+            and scope.parent is not None
+            and scope.parent.kind == "function"
+        }
         for assign in self.index.assigns:
             if isinstance(assign, cst.AugAssign) or assign.value is None:
                 continue
             function = self.index.scope_of[assign]
-            if function.kind != "function":
+            if function.kind != "function" or function not in returning:
                 continue
             built = constructor_of(assign.value, self.index)
             targets = (
@@ -270,15 +278,45 @@ class ContainerAnalysis:
             for scope in index.scopes
         ):
             return []
+        holders = self._holders(container.owner) if container.owner is not None else set()
         found: list[cst.BaseExpression] = []
         for ref in index.attributes.get(container.name, ()):
             if ref in own or ref is container.target:
                 continue
+            base = ref.value
+            held = (
+                base.value
+                if isinstance(base, cst.Name)
+                else base.attr.value
+                if isinstance(base, cst.Attribute)
+                else None
+            )
+            if held not in holders:
+                continue  # ``form.errors``: not known to be one of ours
             method = self._method_binding(index.scope(ref), ref.value)
             if method is not None and method[1] == "self" and method[0].class_scope not in related:
                 continue  # another class's own attribute
             found.append(ref)
         return found
+
+    def _holders(self, owner: Scope) -> set[str]:
+        """Names and attributes bound to an object of ``owner``: ``stats = Stats()``,
+        ``self.stats = Stats()``."""
+        names: set[str] = set()
+        for call in self.index.calls:
+            if not (isinstance(call.func, cst.Name) and call.func.value == owner.name):
+                continue
+            assign = self.index.parent(call)
+            if isinstance(assign, cst.Assign):
+                for t in assign.targets:
+                    if isinstance(t.target, cst.Name):
+                        names.add(t.target.value)
+                    elif isinstance(t.target, cst.Attribute):
+                        names.add(t.target.attr.value)
+        return names
+
+    def related_classes(self, owner: Scope) -> set[Scope]:
+        return self._related_classes(owner)
 
     def _related_classes(self, owner: Scope) -> set[Scope]:
         """The class and its subclasses defined in the same module (once per class)."""

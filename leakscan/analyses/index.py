@@ -241,8 +241,15 @@ class ModuleIndex:
         return False
 
     def calls_in(self, node: cst.CSTNode) -> list[cst.Call]:
-        """Every call inside ``node`` (nested functions included)."""
-        return [call for call in self.calls if call is node or any(a is node for a in self.ancestors(call))]
+        """Every call inside ``node`` (nested functions included), in source order."""
+        found: list[cst.Call] = []
+        pending = [node]
+        while pending:
+            current = pending.pop()
+            if isinstance(current, cst.Call):
+                found.append(current)
+            pending.extend(reversed(children_of(current)))
+        return found
 
     def calls_to(self, name: str) -> list[cst.Call]:
         """Every call of a function or method named ``name``: ``name(...)``, ``x.name(...)``."""

@@ -66,6 +66,10 @@ def _looks_up(node: cst.CSTNode, name: str, fixed: Fixed) -> bool:
         ),
     ):
         return False
+    if isinstance(node, (cst.AssignTarget, cst.Del, cst.AugAssign)):
+        # ``ONLINE[user] = now`` stores: it cannot raise KeyError (only the value may look up)
+        value = node.value if isinstance(node, cst.AugAssign) else None
+        return value is not None and _looks_up(value, name, fixed)
     if (
         isinstance(node, cst.Subscript)
         and len(node.slice) == 1

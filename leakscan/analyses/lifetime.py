@@ -42,7 +42,20 @@ def is_test_path(path: str) -> bool:
 def long_lived_class(
     index: ModuleIndex, owner: Scope, endless: set[Scope] | None = None, depth: int = 0
 ) -> bool:
-    """Evidence that instances of ``owner`` live as long as the process."""
+    """Evidence that instances of ``owner`` live as long as the process (one answer per
+    class and module)."""
+    memo = index.analysis(_ServiceFacts)
+    key = (owner, endless is not None, depth)
+    found = memo.answers.get(key)
+    if found is None:
+        memo.answers[key] = False  # cycle guard
+        memo.answers[key] = found = _long_lived(index, owner, endless, depth, memo)
+    return found
+
+
+def _long_lived(
+    index: ModuleIndex, owner: Scope, endless: set[Scope] | None, depth: int, facts: _ServiceFacts
+) -> bool:
     node = owner.node
     assert isinstance(node, cst.ClassDef)
     if _SERVICE_SUFFIXES.search(owner.name):
@@ -62,40 +75,44 @@ def long_lived_class(
     # A method that loops forever (no exit) keeps its object alive for good.
     if any(scope.class_scope is owner for scope in endless or ()):
         return True
-    return _runs_itself(index, owner) or (depth < 2 and _part_of_long_lived(index, owner, endless, depth))
+    return owner in facts.running or (depth < 2 and _part_of_long_lived(index, owner, endless, depth))
 
 
 _STOP_FLAG = re.compile(r"\bself\.\w*(stop|running|shutdown|closed|closing|alive|quit|exit|cancel)", re.I)
 
 
-def _runs_itself(index: ModuleIndex, owner: Scope) -> bool:
-    """A method loops until the object is told to stop (``while not self._stop.is_set()``),
-    or the object starts a thread on its own method: it runs as a service."""
-    for loop in index.whiles:
-        method = index.scope(loop).function_scope()
-        if (
-            method.class_scope is owner
-            and method.self_name
-            and _STOP_FLAG.search(index.module.code_for_node(loop.test))
-        ):
-            return True
-    for call in index.calls:
-        method = index.scope(call).function_scope()
-        if method.class_scope is not owner or not method.self_name:
-            continue
-        if (index.qualified_name(call.func) or "").rsplit(".", 1)[-1] not in ("Thread", "Timer"):
-            continue
-        for arg in call.args:
-            target = arg.value
+class _ServiceFacts:
+    """Classes that run as services, found in one pass: a method loops until the object is
+    told to stop (``while not self._stop.is_set()``), or the object starts a thread on its
+    own method."""
+
+    def __init__(self, index: ModuleIndex) -> None:
+        self.answers: dict[tuple[Scope, bool, int], bool] = {}
+        self.running: set[Scope] = set()
+        for loop in index.whiles:
+            method = index.scope(loop).function_scope()
             if (
-                arg.keyword is not None
-                and arg.keyword.value == "target"
-                and isinstance(target, cst.Attribute)
-                and isinstance(target.value, cst.Name)
-                and target.value.value == method.self_name
+                method.class_scope is not None
+                and method.self_name
+                and _STOP_FLAG.search(index.module.code_for_node(loop.test))
             ):
-                return True
-    return False
+                self.running.add(method.class_scope)
+        for call in index.calls:
+            if (index.qualified_name(call.func) or "").rsplit(".", 1)[-1] not in ("Thread", "Timer"):
+                continue
+            method = index.scope(call).function_scope()
+            if method.class_scope is None or not method.self_name:
+                continue
+            for arg in call.args:
+                target = arg.value
+                if (
+                    arg.keyword is not None
+                    and arg.keyword.value == "target"
+                    and isinstance(target, cst.Attribute)
+                    and isinstance(target.value, cst.Name)
+                    and target.value.value == method.self_name
+                ):
+                    self.running.add(method.class_scope)
 
 
 def _part_of_long_lived(index: ModuleIndex, owner: Scope, endless: set[Scope] | None, depth: int) -> bool:

@@ -176,11 +176,13 @@ class ResourceAnalysis:
                 if isinstance(holder, cst.AssignTarget) and holder.target is use:
                     assign = self.index.parent(holder)
                     values.append(assign.value if isinstance(assign, cst.Assign) else None)
-                elif isinstance(holder, cst.Param) and holder.name is use:
-                    annotation = holder.annotation.annotation if holder.annotation else None
-                    values.append(
-                        annotation if dotted(annotation or expr) in ("Path", "pathlib.Path") else None
-                    )
+            if expr.value in home.params and isinstance(home.node, cst.FunctionDef):
+                params = home.node.params
+                for param in (*params.posonly_params, *params.params, *params.kwonly_params):
+                    if param.name.value == expr.value:  # ``def load(p: Path)``
+                        annotation = param.annotation.annotation if param.annotation else None
+                        known = dotted(annotation or expr) in ("Path", "pathlib.Path")
+                        values.append(annotation if known else None)
             return bool(values) and all(
                 v is not None and (dotted(v) in ("Path", "pathlib.Path") or self._path(v, depth + 1))
                 for v in values
@@ -241,7 +243,11 @@ class ResourceAnalysis:
     ) -> tuple[str | None, str, str, str]:
         index = self.index
         if isinstance(parent, cst.WithItem):
-            if isinstance(node, cst.Call) and index.qualified_name(node.func) == "sqlite3.connect":
+            if (
+                isinstance(node, cst.Call)
+                and index.qualified_name(node.func) == "sqlite3.connect"
+                and not self._closed_after_with(parent, scope)
+            ):
                 # The connection's context manager commits or rolls back; it never closes.
                 return (None, f"{short} used in `with`, which commits but does not close it", "medium", "")
             return ("with", "inside with", "", "")
@@ -309,6 +315,23 @@ class ResourceAnalysis:
             return "handed to another object's method"
         return None
 
+    def _closed_after_with(self, item: cst.WithItem, scope: Scope) -> bool:
+        """``with sqlite3.connect(p) as conn: ...`` and then ``conn.close()``."""
+        alias = item.asname.name if item.asname is not None else None
+        if not isinstance(alias, cst.Name):
+            return False
+        home = scope.function_scope()
+        for use in self.index.names.get(alias.value, ()):
+            attr = self.index.parent(use)
+            if (
+                self.index.scope(use).function_scope() is home
+                and isinstance(attr, cst.Attribute)
+                and attr.value is use
+                and attr.attr.value == "close"
+            ):
+                return True
+        return False
+
     def _only_used_by(self, call: cst.Call, arg: cst.CSTNode) -> bool:
         """``raw = fetch_parts(conn, uid)`` where ``fetch_parts`` is a function of this module
         that only calls methods on that parameter: it uses the handle, it does not keep it."""
@@ -328,7 +351,10 @@ class ResourceAnalysis:
             return False
         param = callee.params[position]
         for use in self.index.names.get(param, ()):
-            if self.index.scope(use).function_scope() is not callee:
+            scope = self.index.scope(use).function_scope()
+            if scope is not callee:
+                if callee in _enclosing(scope):
+                    return False  # a closure of the callee keeps it
                 continue
             parent = self.index.parent(use)
             if isinstance(parent, cst.Param):
@@ -461,8 +487,9 @@ class ResourceAnalysis:
                     if "TimeoutExpired" not in caught:
                         continue
                     body = self.index.module.code_for_node(handler.body)
-                    verbs = ("kill", "terminate", "communicate", "wait")
-                    return not any(f"{name}.{verb}(" in body for verb in verbs)
+                    verbs = ("kill", "terminate", "communicate", "wait", "send_signal")
+                    reaped = any(f"{name}.{verb}(" in body for verb in verbs)
+                    return not (reaped or "os.kill" in body or "killpg" in body or "waitpid" in body)
                 return False
         return False
 
@@ -627,3 +654,12 @@ def _has_pipes(call: cst.Call) -> bool:
             if value.endswith("PIPE"):
                 return True
     return False
+
+
+def _enclosing(scope: Scope) -> list[Scope]:
+    found = []
+    current = scope.parent
+    while current is not None:
+        found.append(current)
+        current = current.parent
+    return found

@@ -192,6 +192,10 @@ def proposal_for(ctx: FileContext, container: Container, verdict: Judgement) -> 
     if container.lifetime == "closure":
         return None  # the shapes of decorators vary too much for one safe patch
     analysis = ctx.analysis(ContainerAnalysis)
+    if container.owner is not None:
+        related = analysis.related_classes(container.owner)
+        if any(s.scope.function_scope().class_scope not in related for s in verdict.growth):
+            return None  # grown from another class (``self.stats.rejected.append``): no ``self.MAX``
     flagged = Flagged(
         ctx.index,
         container,

@@ -229,10 +229,20 @@ def _named_after_components(expr: cst.BaseExpression, index: ModuleIndex) -> boo
     parts = _dynamic_parts(expr, index)
     return bool(parts) and all(
         component_name(part)
-        # a local's name says less than where it comes from: ``name = ctx.operation_name``
-        and not (isinstance(part, cst.Name) and part.value not in index.scope(part).function_scope().params)
+        # a local's name says less than where it comes from (``name = ctx.operation_name``),
+        # and so do a private function's callers
+        and not (isinstance(part, cst.Name) and not _unknown_parameter(part, index))
         for part in parts
     )
+
+
+def _unknown_parameter(name: cst.Name, index: ModuleIndex) -> bool:
+    """A parameter of a function whose callers this module does not show (a public one)."""
+    function = index.scope(name).function_scope()
+    if name.value not in function.params:
+        return False
+    private = function.name.startswith("_") and not function.name.startswith("__")
+    return not (private and index.calls_to(function.name))
 
 
 def _dynamic_parts(expr: cst.BaseExpression, index: ModuleIndex) -> list[cst.BaseExpression]:

@@ -429,6 +429,31 @@ class UnboundedMapping(ContainerRule):
                 return engine
             """
         ),
+        Valid(
+            """
+            import threading
+            from collections import Counter, defaultdict
+
+            _locks = defaultdict(threading.Lock)
+            for _name in ("db", "cache", "search"):
+                _locks[_name] = threading.Lock()
+
+            _hits = Counter()
+            for _route in ("/", "/login"):
+                _hits[_route] = 0
+
+            def run(job, fn):
+                if job not in _locks:
+                    raise KeyError(job)  # only known jobs get past this line
+                with _locks[job]:
+                    return fn()
+
+            def report(user_id):
+                n = _hits[user_id]  # a Counter read inserts nothing
+                n += 1
+                return n
+            """
+        ),
     ]
     INVALID = [
         Invalid(

@@ -148,6 +148,19 @@ class UnboundedSequence(ContainerRule):
             SCRAPES = Metric("scrapes_total", "Scrapes served.")
             """
         ),
+        Valid(
+            """
+            from dataclasses import dataclass, field
+
+            @dataclass
+            class Report:
+                errors: list = field(default_factory=list)
+
+            def validate(form, value):
+                if not value:
+                    form.errors.append("required")  # some other object's errors
+            """
+        ),
     ]
     INVALID = [
         Invalid(

@@ -159,4 +159,14 @@ class UnclosedFile(ResourceRule):
             """,
             line=5,
         ),
+        Invalid(
+            """
+            from pathlib import Path
+
+            def first_line(p: Path):
+                fh = p.open()
+                return fh.readline()
+            """,
+            line=4,
+        ),
     ]

@@ -99,6 +99,29 @@ class UnclosedResource(ResourceRule):
                     return [row[0] for row in conn.execute("SELECT name FROM projects")]
             """
         ),
+        Valid(
+            """
+            import os
+            import signal
+            import sqlite3
+            import subprocess
+
+            def projects(path):
+                with sqlite3.connect(path) as conn:
+                    rows = conn.execute("SELECT name FROM projects").fetchall()
+                conn.close()
+                return rows
+
+            def run(cmd, timeout):
+                proc = subprocess.Popen(cmd, start_new_session=True, stdout=subprocess.PIPE)
+                try:
+                    return proc.communicate(timeout=timeout)[0]
+                except subprocess.TimeoutExpired:
+                    os.killpg(proc.pid, signal.SIGKILL)
+                    proc.communicate()
+                    raise
+            """
+        ),
     ]
     INVALID = [
         Invalid(
