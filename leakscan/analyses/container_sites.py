@@ -352,7 +352,11 @@ class SiteClassifier:
             return
         if c.family != "mapping":
             return
-        if isinstance(parent, cst.Assign) and parent.value is item and c.kind == "defaultdict":
+        if (
+            isinstance(parent, (cst.Assign, cst.NamedExpr))
+            and parent.value is item
+            and c.kind == "defaultdict"
+        ):
             # ``seen = recent[user_id]; seen.append(x)``: the read inserts the key.
             grows = self._alias_grows(parent)
             if grows is not None:
@@ -422,12 +426,19 @@ class SiteClassifier:
             child = ancestor
         self._add(c, item, "grow", "[key] read (a defaultdict inserts it)", literal)
 
-    def _alias_grows(self, assign: cst.Assign) -> bool | None:
-        """For ``value = d[k]``: None if ``value`` is never changed, else whether it grows
-        (``value.append(x)``) rather than being updated in place (``value["wins"] += 1``)."""
-        if len(assign.targets) != 1 or not isinstance(assign.targets[0].target, cst.Name):
+    def _alias_grows(self, assign: cst.Assign | cst.NamedExpr) -> bool | None:
+        """For ``value = d[k]`` (or ``(value := d[k])``): None if ``value`` is never changed,
+        else whether it grows (``value.append(x)``) rather than being updated in place
+        (``value["wins"] += 1``)."""
+        if isinstance(assign, cst.NamedExpr):
+            target: cst.BaseExpression = assign.target
+        elif len(assign.targets) == 1:
+            target = assign.targets[0].target
+        else:
             return None
-        alias = assign.targets[0].target
+        if not isinstance(target, cst.Name):
+            return None
+        alias = target
         scope = self.index.scope(assign).function_scope()
         changed: bool | None = None
         for use in self.index.names.get(alias.value, ()):

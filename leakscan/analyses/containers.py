@@ -133,6 +133,12 @@ class ContainerAnalysis:
         """``scope`` is (inside) a function nested in ``function`` that ``function`` returns:
         it outlives the call, and so does what it keeps.  Helpers called only inside the
         call die with its frame."""
+        current: Scope | None = scope
+        while current is not None and current is not function:
+            holder = self.index.parent(current.node) if current.kind == "lambda" else None
+            if isinstance(holder, cst.Return) and self.index.scope(holder).function_scope() is function:
+                return True  # ``return lambda key: cache.setdefault(key, compute(key))``
+            current = current.parent
         inner: Scope | None = scope.function_scope()
         while (
             inner is not None and inner.parent is not None and inner.parent.function_scope() is not function

@@ -853,4 +853,26 @@ class UnboundedMapping(ContainerRule):
             """,
             line=1,
         ),
+        Invalid(
+            """
+            def memo(compute):
+                cache = {}  # kept by the lambda, which lives as long as `lookup`
+                return lambda key: cache.setdefault(key, compute(key))
+
+            lookup = memo(len)
+            """,
+            line=2,
+        ),
+        Invalid(
+            """
+            from collections import defaultdict
+
+            _recent = defaultdict(list)
+
+            def view(user_id, item):
+                if (seen := _recent[user_id]) is not None:  # the read inserts the key
+                    seen.append(item)
+            """,
+            line=3,
+        ),
     ]
