@@ -35,10 +35,11 @@ from leakscan.analyses.exprs import (
     dotted_names,
     is_literal,
     is_slice,
+    source,
     subscript_key,
 )
 from leakscan.analyses.index import ModuleIndex, Scope
-from leakscan.analyses.key_checks import admits, checks_before
+from leakscan.analyses.key_checks import confined
 from leakscan.analyses.phases import INIT_METHODS, Phases
 
 
@@ -403,27 +404,9 @@ class SiteClassifier:
         unless the read sits under ``if key in d:``."""
         if c.kind != "defaultdict" or key is None:
             return
-        text = _EMPTY.code_for_node(key)
-        receiver = _EMPTY.code_for_node(item.value)
-
-        def this_container(expr: cst.BaseExpression) -> bool:
-            return _EMPTY.code_for_node(expr) == receiver
-
-        child: cst.CSTNode = item
-        for ancestor in self.index.ancestors(item):
-            if isinstance(ancestor, (cst.FunctionDef, cst.ClassDef, cst.Lambda)):
-                break
-            if (
-                isinstance(ancestor, cst.If)
-                and child is ancestor.body
-                and admits(ancestor.test, text, this_container)
-            ):
-                return  # ``if key in d: d[key]``
-            if isinstance(ancestor, (cst.IndentedBlock, cst.Module)) and isinstance(child, cst.BaseStatement):
-                earlier = list(ancestor.body[: ancestor.body.index(child)])
-                if checks_before(earlier, text, (cst.Return, cst.Raise, cst.Continue), this_container):
-                    return  # ``if job not in locks: raise``
-            child = ancestor
+        receiver = source(item.value)
+        if confined(self.index, item, source(key), lambda expr: source(expr) == receiver):
+            return  # ``if key in d: d[key]``, ``if job not in locks: raise``
         self._add(c, item, "grow", "[key] read (a defaultdict inserts it)", literal)
 
     def _alias_grows(self, assign: cst.Assign | cst.NamedExpr) -> bool | None:
@@ -711,6 +694,3 @@ def fixed_attribute(index: ModuleIndex, expr: cst.Attribute) -> bool:
             if stored and index.scope(ref).function_scope().name not in INIT_METHODS:
                 return False  # ``self.sessions[k] = s`` at run time
     return assigned
-
-
-_EMPTY = cst.Module([])

@@ -23,7 +23,7 @@ from leakscan.analyses.container_model import (
 )
 from leakscan.analyses.container_sites import SiteClassifier
 from leakscan.analyses.container_verdict import judge
-from leakscan.analyses.exprs import subscript_key
+from leakscan.analyses.exprs import source, subscript_key
 from leakscan.analyses.index import ModuleIndex, Scope
 from leakscan.analyses.phases import INIT_METHODS, Phases
 
@@ -391,14 +391,14 @@ class ContainerAnalysis:
         key = _removed_key(shrink.node)
         if key is None or self._iterates_container(key, shrink):
             return False
-        text = _EMPTY.code_for_node(key)
+        text = source(key)
         function = shrink.scope.function_scope()
         return any(
             g.key is not None
             and g.scope.function_scope() is function
-            and _EMPTY.code_for_node(g.key) == text
+            and source(g.key) == text
             and self.index.before(shrink.node, g.node)
-            and not self._in_finally(shrink.node)
+            and not self.index.in_finally(shrink.node)
             for g in growth
         )
 
@@ -418,16 +418,6 @@ class ContainerAnalysis:
                 return True
         return False
 
-    def _in_finally(self, node: cst.CSTNode) -> bool:
-        child = node
-        for ancestor in self.index.ancestors(node):
-            if isinstance(ancestor, (cst.FunctionDef, cst.ClassDef)):
-                return False
-            if isinstance(ancestor, cst.Try) and child is ancestor.finalbody:
-                return True
-            child = ancestor
-        return False
-
 
 def _removed_key(node: cst.CSTNode) -> cst.BaseExpression | None:
     if isinstance(node, cst.Subscript):
@@ -440,6 +430,3 @@ def _removed_key(node: cst.CSTNode) -> cst.BaseExpression | None:
     ):
         return node.args[0].value
     return None
-
-
-_EMPTY = cst.Module([])

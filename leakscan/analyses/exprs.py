@@ -90,3 +90,17 @@ def subscript_key(node: cst.Subscript) -> cst.BaseExpression | None:
 
 def is_slice(node: cst.Subscript) -> bool:
     return any(isinstance(el.slice, cst.Slice) for el in node.slice)
+
+
+_EMPTY = cst.Module([])
+
+
+def source(node: cst.CSTNode) -> str:
+    """The code of ``node`` as written, to compare two expressions (``parts[3]``)."""
+    return _EMPTY.code_for_node(node)
+
+
+def all_params(function: cst.FunctionDef) -> list[cst.Param]:
+    """Positional-only, ordinary and keyword-only parameters, in order (no ``*args``)."""
+    params = function.params
+    return [*params.posonly_params, *params.params, *params.kwonly_params]

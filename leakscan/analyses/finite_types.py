@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import libcst as cst
 
-from leakscan.analyses.exprs import dotted
+from leakscan.analyses.exprs import all_params, dotted
 from leakscan.analyses.index import ModuleIndex, Scope
 from leakscan.analyses.phases import Phases
 
@@ -73,11 +73,7 @@ class FiniteTypes:
         if not isinstance(node, cst.FunctionDef):
             return False
         default = next(
-            (
-                p.default
-                for p in (*node.params.posonly_params, *node.params.params, *node.params.kwonly_params)
-                if p.name.value == param
-            ),
+            (p.default for p in all_params(node) if p.name.value == param),
             None,
         )
         return (
@@ -153,7 +149,7 @@ def annotation_of(function: Scope, param: str) -> cst.BaseExpression | None:
     node = function.node
     if not isinstance(node, cst.FunctionDef):
         return None
-    for p in (*node.params.posonly_params, *node.params.params, *node.params.kwonly_params):
+    for p in all_params(node):
         if p.name.value == param and p.annotation is not None:
             return p.annotation.annotation
     return None

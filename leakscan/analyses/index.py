@@ -222,6 +222,15 @@ class ModuleIndex:
                 return found
         return self.root
 
+    def in_finally(self, node: cst.CSTNode) -> bool:
+        """``node`` runs in the ``finally`` of a ``try`` of its own function."""
+        for ancestor in self.ancestors(node):
+            if isinstance(ancestor, cst.Finally):
+                return True
+            if isinstance(ancestor, (cst.FunctionDef, cst.ClassDef, cst.Lambda)):
+                return False
+        return False
+
     def before(self, first: cst.CSTNode, second: cst.CSTNode) -> bool:
         """``first`` comes before ``second`` in the source (neither contains the other)."""
         chain = [second, *self.ancestors(second)]

@@ -11,8 +11,8 @@ from collections.abc import Callable
 
 import libcst as cst
 
-from leakscan.analyses.exprs import dotted, is_literal
-from leakscan.analyses.index import children_of
+from leakscan.analyses.exprs import dotted, is_literal, source
+from leakscan.analyses.index import ModuleIndex, children_of
 
 
 def checks_before(
@@ -47,6 +47,24 @@ def checks_before(
                 return True  # ``COMMANDS[name]`` raises KeyError for anything else
             if isinstance(target, cst.Name):
                 looked_up.add(target.value)
+    return False
+
+
+def confined(index: ModuleIndex, node: cst.CSTNode, name: str, fixed: Fixed) -> bool:
+    """Where ``node`` runs, ``name`` is known to be in a fixed set: ``node`` sits inside
+    ``if name in FIXED:``, or an earlier statement of an enclosing block turns other values
+    away (``if name not in FIXED: raise``, ``handler = FIXED[name]``)."""
+    child = node
+    for ancestor in index.ancestors(node):
+        if isinstance(ancestor, (cst.FunctionDef, cst.ClassDef, cst.Lambda)):
+            return False
+        if isinstance(ancestor, cst.If) and child is ancestor.body and admits(ancestor.test, name, fixed):
+            return True
+        if isinstance(ancestor, (cst.IndentedBlock, cst.Module)) and isinstance(child, cst.BaseStatement):
+            earlier = list(ancestor.body[: ancestor.body.index(child)])
+            if checks_before(earlier, name, (cst.Return, cst.Raise, cst.Continue), fixed):
+                return True
+        child = ancestor
     return False
 
 
@@ -147,10 +165,7 @@ def _is_name(expr: cst.BaseExpression, name: str) -> bool:
     (``parts[3]``, ``msg.kind``)."""
     if isinstance(expr, cst.Name):
         return expr.value == name
-    return isinstance(expr, (cst.Subscript, cst.Attribute)) and _EMPTY.code_for_node(expr) == name
-
-
-_EMPTY = cst.Module([])
+    return isinstance(expr, (cst.Subscript, cst.Attribute)) and source(expr) == name
 
 
 def _bound_side(test: cst.BaseExpression, name: str) -> str | None:

@@ -26,10 +26,10 @@ import libcst as cst
 
 from leakscan.analyses.container_sites import fixed_attribute
 from leakscan.analyses.containers import ContainerAnalysis, judge
-from leakscan.analyses.exprs import call_arg, contains, dotted, is_literal
+from leakscan.analyses.exprs import all_params, call_arg, contains, dotted, is_literal, source
 from leakscan.analyses.finite_types import FiniteTypes, annotation_of
 from leakscan.analyses.index import ModuleIndex, Scope
-from leakscan.analyses.key_checks import admits, checks_before, collection
+from leakscan.analyses.key_checks import checks_before, collection, confined
 from leakscan.analyses.lifetime import long_lived_class
 from leakscan.analyses.loops import LoopAnalysis
 from leakscan.analyses.names import component_name, program_bounded_key
@@ -93,7 +93,6 @@ _IMPURE_METHODS = frozenset(
 _MODULE_DUNDERS = frozenset({"__name__", "__package__", "__file__", "__spec__", "__qualname__", "__module__"})
 _FIXED_CONTENT = frozenset({"filled-at-import", "never-grows", "literal-keys", "filled-in-init"})
 _MAX_DEPTH = 5
-_EMPTY = cst.Module([])
 Seen = dict[cst.CSTNode, bool]
 
 
@@ -250,7 +249,7 @@ class KeyDomains:
             or node.params.star_kwarg
         ):
             return False
-        params = [*node.params.posonly_params, *node.params.params, *node.params.kwonly_params]
+        params = all_params(node)
         if function.self_name is not None or function.cls_name is not None:
             params = params[1:]
         body = list(node.body.body) if isinstance(node.body, cst.IndentedBlock) else []
@@ -261,9 +260,6 @@ class KeyDomains:
             or checks_before(body, p.name.value, (cst.Raise,), self._fixed)  # exceptions are not cached
             for p in params
         )
-
-    def _admitted(self, test: cst.BaseExpression, name: str) -> bool:
-        return admits(test, name, self._fixed)
 
     def _fixed(self, expr: cst.BaseExpression) -> bool:
         """A collection whose contents the program fixes: a literal, a constant bound to one,
@@ -305,23 +301,8 @@ class KeyDomains:
     def _validated(self, use: cst.Name | cst.Subscript | cst.Attribute) -> bool:
         """``if hook not in HOOKS: raise``, ``if status > 599: status = 0`` or
         ``handler = COMMANDS[name]`` before ``use``; or ``use`` inside ``if hook in HOOKS:``."""
-        name = use.value if isinstance(use, cst.Name) else _EMPTY.code_for_node(use)
-        child: cst.CSTNode = use
-        for ancestor in self.index.ancestors(use):
-            if isinstance(ancestor, (cst.FunctionDef, cst.ClassDef, cst.Lambda)):
-                return False
-            if (
-                isinstance(ancestor, cst.If)
-                and child is ancestor.body
-                and self._admitted(ancestor.test, name)
-            ):
-                return True
-            if isinstance(ancestor, (cst.IndentedBlock, cst.Module)) and isinstance(child, cst.BaseStatement):
-                earlier = list(ancestor.body[: ancestor.body.index(child)])
-                if checks_before(earlier, name, (cst.Return, cst.Raise, cst.Continue), self._fixed):
-                    return True
-            child = ancestor
-        return False
+        name = use.value if isinstance(use, cst.Name) else source(use)
+        return confined(self.index, use, name, self._fixed)
 
     def _module_entity(self, name: str) -> bool:
         """A class, function or module the module defines or imports: one per program.  Not

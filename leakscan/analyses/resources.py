@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 import libcst as cst
 
-from leakscan.analyses.exprs import dotted
+from leakscan.analyses.exprs import all_params, dotted
 from leakscan.analyses.index import ModuleIndex, Scope
 from leakscan.analyses.lifetime import in_program_main
 
@@ -177,8 +177,7 @@ class ResourceAnalysis:
                     assign = self.index.parent(holder)
                     values.append(assign.value if isinstance(assign, cst.Assign) else None)
             if expr.value in home.params and isinstance(home.node, cst.FunctionDef):
-                params = home.node.params
-                for param in (*params.posonly_params, *params.params, *params.kwonly_params):
+                for param in all_params(home.node):
                     if param.name.value == expr.value:  # ``def load(p: Path)``
                         annotation = param.annotation.annotation if param.annotation else None
                         known = dotted(annotation or expr) in ("Path", "pathlib.Path")
@@ -335,21 +334,10 @@ class ResourceAnalysis:
     def _only_used_by(self, call: cst.Call, arg: cst.CSTNode) -> bool:
         """``raw = fetch_parts(conn, uid)`` where ``fetch_parts`` is a function of this module
         that only calls methods on that parameter: it uses the handle, it does not keep it."""
-        func = call.func
-        if not isinstance(func, cst.Name):
+        targets = self._callee_params(call, arg, module_level=True)
+        if not targets:
             return False
-        position = next((i for i, a in enumerate(call.args) if a.value is arg and a.keyword is None), None)
-        callee = next(
-            (
-                s
-                for s in self.index.scopes
-                if s.kind == "function" and s.parent is self.index.root and s.name == func.value
-            ),
-            None,
-        )
-        if position is None or callee is None or position >= len(callee.params):
-            return False
-        param = callee.params[position]
+        callee, param = targets[0]
         for use in self.index.names.get(param, ()):
             scope = self.index.scope(use).function_scope()
             if scope is not callee:
@@ -363,6 +351,29 @@ class ResourceAnalysis:
                 return False  # returned, stored or passed on: it may be kept
         return True
 
+    def _callee_params(
+        self, call: cst.Call, arg: cst.CSTNode, *, module_level: bool = False
+    ) -> list[tuple[Scope, str]]:
+        """The functions of this module ``call`` may run, each with the parameter ``arg``
+        binds (methods are matched by name: ``self.helper(f)``)."""
+        func = call.func
+        name = func.value if isinstance(func, cst.Name) else None
+        if name is None and not module_level and isinstance(func, cst.Attribute):
+            name = func.attr.value
+        position = next((i for i, a in enumerate(call.args) if a.value is arg and a.keyword is None), None)
+        if name is None or position is None:
+            return []
+        found = []
+        for scope in self.index.scopes:
+            if scope.kind != "function" or scope.name != name:
+                continue
+            if module_level and scope.parent is not self.index.root:
+                continue
+            params = scope.params[1:] if scope.self_name or scope.cls_name else scope.params
+            if position < len(params):
+                found.append((scope, params[position]))
+        return found
+
     def _module_function(self, func: cst.Attribute) -> bool:
         """``json.load`` (a function of an imported module) rather than ``source.set(...)``."""
         base = func.value
@@ -372,24 +383,7 @@ class ResourceAnalysis:
 
     def _closed_by_helper(self, call: cst.Call, arg: cst.CSTNode) -> bool:
         """``helper(f)`` where ``helper`` is defined here and closes that parameter."""
-        func = call.func
-        name = (
-            func.value
-            if isinstance(func, cst.Name)
-            else (func.attr.value if isinstance(func, cst.Attribute) else None)
-        )
-        if name is None:
-            return False
-        position = next((i for i, a in enumerate(call.args) if a.value is arg and a.keyword is None), None)
-        if position is None:
-            return False
-        for scope in self.index.scopes:
-            if scope.kind != "function" or scope.name != name:
-                continue
-            params = scope.params[1:] if scope.self_name or scope.cls_name else scope.params
-            if position >= len(params):
-                continue
-            param = params[position]
+        for scope, param in self._callee_params(call, arg):
             for ref in self.index.names.get(param, ()):
                 if self.index.scope(ref).function_scope() is not scope:
                     continue
@@ -423,7 +417,7 @@ class ResourceAnalysis:
                 if parent.attr.value in _CLOSERS:
                     call = index.parent(parent)
                     if isinstance(call, cst.Call) and call.func is parent:
-                        if self._in_finally(call) or self._in_exit_method(call):
+                        if self.index.in_finally(call) or self._in_exit_method(call):
                             return ("finally", "closed in finally", "", name)
                         closed_plain = call
                     else:
@@ -582,14 +576,6 @@ class ResourceAnalysis:
         if owner is not None and _class_has_closer(self.index, owner):
             return ("object", "owned by an object with close()", "", attr)
         return (None, f"{short} stored on {attr!r}; nothing closes it", "low", attr)
-
-    def _in_finally(self, node: cst.CSTNode) -> bool:
-        for ancestor in self.index.ancestors(node):
-            if isinstance(ancestor, cst.Finally):
-                return True
-            if isinstance(ancestor, (cst.FunctionDef, cst.ClassDef)):
-                return False
-        return False
 
     def _in_exit_method(self, node: cst.CSTNode) -> bool:
         scope = self.index.scope(node).function_scope()

@@ -5,7 +5,7 @@ from __future__ import annotations
 import libcst as cst
 
 from leakscan.analyses.containers import GROW_METHODS, constructor_of
-from leakscan.analyses.exprs import is_literal, subscript_key
+from leakscan.analyses.exprs import all_params, is_literal, subscript_key
 from leakscan.analyses.finite_types import generated_class
 from leakscan.analyses.index import ModuleIndex, Scope
 from leakscan.analyses.key_domain import KeyDomains
@@ -150,8 +150,7 @@ class MutableDefaultAccumulator(Rule):
                 continue
             node = scope.node
             assert isinstance(node, cst.FunctionDef)
-            params = node.params
-            for param in (*params.posonly_params, *params.params, *params.kwonly_params):
+            for param in all_params(node):
                 if param.default is None:
                     continue
                 built = constructor_of(param.default, index)
