@@ -102,11 +102,14 @@ class KeyDomains:
     def __init__(self, index: ModuleIndex) -> None:
         self.index = index
         self.types = index.analysis(FiniteTypes)
-        self._functions = {  # functions defined at module level
-            scope.name
-            for scope in index.scopes
-            if scope.parent is index.root and isinstance(scope.node, cst.FunctionDef)
-        }
+        # Functions by where they are defined, looked up once: module level, or a class.
+        self._defined: dict[tuple[Scope | None, str], Scope] = {}
+        for scope in index.scopes:
+            if isinstance(scope.node, cst.FunctionDef):
+                owner = None if scope.parent is index.root else scope.class_scope
+                if owner is not None or scope.parent is index.root:
+                    self._defined.setdefault((owner, scope.name), scope)
+        self._functions = {name for owner, name in self._defined if owner is None}
 
     def program_bounded(self, key: cst.BaseExpression | None) -> bool:
         return key is not None and self._bounded(key, 0, {})
@@ -178,21 +181,16 @@ class KeyDomains:
     def _helper(self, call: cst.Call) -> Scope | None:
         """The function of this module (or method of the caller's class) ``call`` runs."""
         func = call.func
+        if isinstance(func, cst.Name):
+            return self._defined.get((None, func.value))
         caller = self.index.scope(call).function_scope()
-        for scope in self.index.scopes:
-            if scope.kind != "function" or not isinstance(scope.node, cst.FunctionDef):
-                continue
-            if isinstance(func, cst.Name) and scope.parent is self.index.root and scope.name == func.value:
-                return scope
-            if (
-                isinstance(func, cst.Attribute)
-                and isinstance(func.value, cst.Name)
-                and caller.self_name is not None
-                and func.value.value == caller.self_name
-                and scope.class_scope is caller.class_scope
-                and scope.name == func.attr.value
-            ):
-                return scope
+        if (
+            isinstance(func, cst.Attribute)
+            and isinstance(func.value, cst.Name)
+            and caller.self_name is not None
+            and func.value.value == caller.self_name
+        ):
+            return self._defined.get((caller.class_scope, func.attr.value))
         return None
 
     def _returns_bounded(self, function: Scope, depth: int, seen: Seen) -> bool:
