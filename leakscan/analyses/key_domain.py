@@ -28,7 +28,7 @@ from leakscan.analyses.container_sites import fixed_attribute
 from leakscan.analyses.containers import ContainerAnalysis, judge
 from leakscan.analyses.exprs import all_params, call_arg, contains, dotted, is_literal, source
 from leakscan.analyses.finite_types import FiniteTypes, annotation_of
-from leakscan.analyses.index import ModuleIndex, Scope
+from leakscan.analyses.index import ModuleIndex, Scope, children_of
 from leakscan.analyses.key_checks import checks_before, collection, confined
 from leakscan.analyses.lifetime import long_lived_class
 from leakscan.analyses.loops import LoopAnalysis
@@ -110,6 +110,8 @@ class KeyDomains:
                 if owner is not None or scope.parent is index.root:
                     self._defined.setdefault((owner, scope.name), scope)
         self._functions = {name for owner, name in self._defined if owner is None}
+        self._given: set[Scope] = set()  # helpers whose parameters are taken as bounded
+        self._pure: dict[Scope, bool] = {}
 
     def program_bounded(self, key: cst.BaseExpression | None) -> bool:
         return key is not None and self._bounded(key, 0, {})
@@ -167,7 +169,16 @@ class KeyDomains:
         helper = self._helper(call)
         if helper is not None:
             # ``name, spec = self.route_for(path)``: what the helper returns decides.
-            return self._returns_bounded(helper, depth, seen)
+            if self._returns_bounded(helper, depth, seen):
+                return True
+            # ``getabsfile(module)`` for a module of ``sys.modules``: a helper that reads
+            # nothing but its arguments maps finitely many arguments to finitely many results.
+            return (
+                bool(args)
+                and all(self._bounded(a, depth + 1, seen) for a in args)
+                and self._deterministic(helper)
+                and self._returns_bounded_given(helper, depth, seen)
+            )
         if (
             isinstance(func, cst.Attribute)
             and func.attr.value not in _IMPURE_METHODS
@@ -203,6 +214,27 @@ class KeyDomains:
             value is None or self._bounded(value, depth + 1, seen) for value in returns
         )
 
+    def _returns_bounded_given(self, function: Scope, depth: int, seen: Seen) -> bool:
+        """Every ``return`` of ``function`` is bounded when its parameters are."""
+        if function in self._given:
+            return False  # recursion: nothing new to learn
+        self._given.add(function)
+        try:
+            # Answers given under the assumption must not leak into the question's memo.
+            return self._returns_bounded(function, depth, {})
+        finally:
+            self._given.discard(function)
+
+    def _deterministic(self, function: Scope) -> bool:
+        """Reads nothing but its arguments and the program: no clock, randomness, counter,
+        input or shared state it rebinds (``global``)."""
+        answer = self._pure.get(function)
+        if answer is None:
+            answer = self._pure[function] = not any(
+                _impure(self.index, node) for node in _walk(function.node)
+            )
+        return answer
+
     def _bounded_name(self, name: cst.Name, depth: int, seen: Seen) -> bool:
         inner = self.index.scope(name)
         scope = inner.function_scope()
@@ -219,6 +251,8 @@ class KeyDomains:
         if self._used_as_class(name.value, scope) or self._validated(name):
             return True
         if name.value in scope.params:
+            if scope in self._given:
+                return True  # the helper's result is asked for bounded arguments
             annotation = annotation_of(scope, name.value)
             if annotation is not None and self.types.finite_type(annotation):
                 return True
@@ -399,6 +433,32 @@ class KeyDomains:
             if value is None or not self._bounded(value, depth + 1, seen):
                 return False
         return True
+
+
+_IMPURE_PREFIXES = ("time.", "random.", "uuid.", "secrets.", "datetime.", "itertools.count", "socket.")
+_IMPURE_BUILTINS = frozenset(
+    {"builtins.input", "builtins.open", "builtins.next", "builtins.id", "os.urandom"}
+)
+
+
+def _walk(node: cst.CSTNode) -> list[cst.CSTNode]:
+    found, stack = [], [node]
+    while stack:
+        current = stack.pop()
+        found.append(current)
+        stack.extend(children_of(current))
+    return found
+
+
+def _impure(index: ModuleIndex, node: cst.CSTNode) -> bool:
+    if isinstance(node, (cst.Global, cst.Nonlocal, cst.Yield, cst.Await)):
+        return True
+    if isinstance(node, cst.Call):
+        name = index.qualified_name(node.func) or ""
+        if name.startswith(_IMPURE_PREFIXES) or name in _IMPURE_BUILTINS:
+            return True
+        return isinstance(node.func, cst.Attribute) and node.func.attr.value in _IMPURE_METHODS
+    return False
 
 
 def _parts(expr: cst.BaseExpression) -> list[cst.BaseExpression] | None:

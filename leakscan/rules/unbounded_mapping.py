@@ -454,6 +454,25 @@ class UnboundedMapping(ContainerRule):
                 return n
             """
         ),
+        Valid(
+            """
+            import os
+            import sys
+
+            _by_path = {}
+
+            def absolute_file(obj):
+                # Reads nothing but its argument: one answer per module.
+                return os.path.normcase(os.path.abspath(obj.__file__))
+
+            def module_for(path):
+                if path not in _by_path:
+                    for module in list(sys.modules.values()):
+                        if hasattr(module, "__file__"):
+                            _by_path[absolute_file(module)] = module.__name__
+                return _by_path.get(path)
+            """
+        ),
     ]
     INVALID = [
         Invalid(
@@ -874,5 +893,22 @@ class UnboundedMapping(ContainerRule):
                     seen.append(item)
             """,
             line=3,
+        ),
+        Invalid(
+            """
+            import sys
+            import time
+
+            _loaded_at = {}
+
+            def stamp(name):
+                # A clock makes a new key for the same module on every call.
+                return f"{name}@{time.monotonic()}"
+
+            def record():
+                for name in list(sys.modules):
+                    _loaded_at[stamp(name)] = True
+            """,
+            line=4,
         ),
     ]
