@@ -70,6 +70,7 @@ RESOURCE_OPENERS = frozenset(
         "http.client.HTTPSConnection",
         "shelve.open",
         "dbm.open",
+        "ldap.initialize",
     }
 )
 # Builtins that do not fail on what a program passes them (``int(text)`` does).
@@ -87,6 +88,10 @@ _CLOSERS = frozenset(
         "communicate",
         "cleanup",
         "quit",
+        "unbind",  # an LDAP connection
+        "unbind_s",
+        "unbind_ext",
+        "unbind_ext_s",
     }
 )
 _REAPERS = frozenset({"os.waitpid", "os.wait4", "os.waitid"})

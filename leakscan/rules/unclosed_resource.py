@@ -31,7 +31,8 @@ class UnclosedResource(ResourceRule):
     `with sqlite3.connect(path) as conn:` does not close the connection: the
     connection's context manager only commits or rolls back (wrap it in
     `contextlib.closing`). HTTP client sessions (`aiohttp.ClientSession`,
-    `httpx.Client`) count too. A `close()` or `quit()` outside `finally` leaks when
+    `httpx.Client`) count too, and so does an LDAP connection (`ldap.initialize`),
+    closed by `unbind_s()`. A `close()` or `quit()` outside `finally` leaks when
     the work before it fails; for a network connection that work is its own calls
     (`smtp.login()`), which fail often: medium confidence.
 
@@ -120,6 +121,18 @@ class UnclosedResource(ResourceRule):
                     os.killpg(proc.pid, signal.SIGKILL)
                     proc.communicate()
                     raise
+            """
+        ),
+        Valid(
+            """
+            import ldap
+
+            def authenticate(uri, dn, password):
+                conn = ldap.initialize(uri)
+                try:
+                    conn.simple_bind_s(dn, password)
+                finally:
+                    conn.unbind_s()
             """
         ),
     ]
@@ -213,5 +226,16 @@ class UnclosedResource(ResourceRule):
                 return raws
             """,
             line=7,
+        ),
+        Invalid(
+            """
+            import ldap
+
+            def authenticate(uri, dn, password):
+                conn = ldap.initialize(uri)
+                conn.simple_bind_s(dn, password)  # raises on a bad password
+                conn.unbind_s()
+            """,
+            line=4,
         ),
     ]
