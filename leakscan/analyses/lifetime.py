@@ -13,6 +13,7 @@ import re
 
 import libcst as cst
 
+from leakscan.analyses.exprs import dotted
 from leakscan.analyses.index import ModuleIndex, Scope
 from leakscan.analyses.phases import under_main_guard
 
@@ -213,7 +214,30 @@ _MAIN_FUNCTIONS = frozenset({"main", "_main", "cli", "run_app", "run_forever", "
 
 def in_program_main(index: ModuleIndex, node: cst.CSTNode) -> bool:
     """``node`` runs as the program's main code: module level, a ``main()``-like function,
-    or under ``if __name__ == "__main__":``.  A helper the guard calls is not included: it
-    is still a function someone else may call."""
+    a function that parses the process's command line (``uu.test()``), or under ``if
+    __name__ == "__main__":``.  Any other helper the guard calls is not included: it is
+    still a function someone else may call."""
     function = index.scope(node).function_scope()
-    return function.kind == "module" or function.name in _MAIN_FUNCTIONS or under_main_guard(index, node)
+    return (
+        function.kind == "module"
+        or function.name in _MAIN_FUNCTIONS
+        or function in index.analysis(command_line_readers)
+        or under_main_guard(index, node)
+    )
+
+
+def command_line_readers(index: ModuleIndex) -> frozenset[Scope]:
+    """Module functions that read the process's own arguments (``sys.argv``,
+    ``parser.parse_args()``): only the program's entry point does that."""
+    found: set[Scope] = set()
+    for expr in (*index.attributes.get("argv", ()), *index.attributes.get("parse_args", ())):
+        if isinstance(expr, cst.Attribute) and expr.attr.value == "parse_args":
+            call = index.parent(expr)
+            if not isinstance(call, cst.Call) or any(a.keyword is None for a in call.args):
+                continue  # ``parser.parse_args(["-v"])``: arguments from the program
+        elif dotted(expr) != "sys.argv":
+            continue
+        function = index.scope(expr).function_scope()
+        if function.kind == "function" and function.parent is index.root:
+            found.add(function)
+    return frozenset(found)

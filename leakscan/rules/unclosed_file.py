@@ -95,6 +95,23 @@ class UnclosedFile(ResourceRule):
                 return line
             """
         ),
+        Valid(
+            """
+            import sys
+
+            def convert(src, dst):
+                dst.write(src.read().upper())
+
+            def run_tool():
+                # Parses the process's own arguments: the program's entry point, whatever
+                # its name, and the process exit closes what it leaves open.
+                source = open(sys.argv[1])
+                convert(source, sys.stdout)
+
+            if __name__ == "__main__":
+                run_tool()
+            """
+        ),
     ]
     INVALID = [
         Invalid(
