@@ -262,9 +262,11 @@ class ContainerAnalysis:
                     and (method[1] == "cls" or not self._has_instance_shadow(container))
                 ):
                     refs.append(attr_ref)
-        if container.lifetime == "instance" and field_factory(container.value, index) is not None:
-            # A record's field is filled from outside: ``self.stats.rejected.append(t)``.
-            refs += self._outside_refs(container, related, refs)
+        if container.lifetime == "instance":
+            # A record's field is filled from outside (``self.stats.rejected.append(t)``), and
+            # so is a module singleton's attribute (``hub = ChatHub()``; ``hub.rooms[n] = r``).
+            record = field_factory(container.value, index) is not None
+            refs += self._outside_refs(container, related, refs, singleton_only=not record)
         if container.lifetime == "class":
             # Inside the class body the attribute is a plain name.
             for ref in index.names.get(container.name, ()):
@@ -273,10 +275,15 @@ class ContainerAnalysis:
         return refs
 
     def _outside_refs(
-        self, container: Container, related: set[Scope], own: list[cst.BaseExpression]
+        self,
+        container: Container,
+        related: set[Scope],
+        own: list[cst.BaseExpression],
+        singleton_only: bool = False,
     ) -> list[cst.BaseExpression]:
         """``obj.field`` outside the class, when no other class here has an attribute of that
-        name (``self.x`` in another class's method is that class's own ``x``)."""
+        name (``self.x`` in another class's method is that class's own ``x``).  With
+        ``singleton_only``, ``obj`` must be the module global bound to the class's object."""
         index = self.index
         others = {c.owner for c in self.containers if c.name == container.name and c.owner not in related}
         if others or any(
@@ -284,7 +291,9 @@ class ContainerAnalysis:
             for scope in index.scopes
         ):
             return []
-        holders = self._holders(container.owner) if container.owner is not None else set()
+        holders = self._holders(container.owner, singleton_only) if container.owner is not None else set()
+        if not holders:
+            return []
         found: list[cst.BaseExpression] = []
         for ref in index.attributes.get(container.name, ()):
             if ref in own or ref is container.target:
@@ -299,20 +308,28 @@ class ContainerAnalysis:
             )
             if held not in holders:
                 continue  # ``form.errors``: not known to be one of ours
+            if singleton_only and not (
+                isinstance(base, cst.Name) and index.scope(ref).resolves_to_module(base.value)
+            ):
+                continue  # a local ``hub`` is not the module's
             method = self._method_binding(index.scope(ref), ref.value)
             if method is not None and method[1] == "self" and method[0].class_scope not in related:
                 continue  # another class's own attribute
             found.append(ref)
         return found
 
-    def _holders(self, owner: Scope) -> set[str]:
+    def _holders(self, owner: Scope, module_only: bool = False) -> set[str]:
         """Names and attributes bound to an object of ``owner``: ``stats = Stats()``,
-        ``self.stats = Stats()``."""
+        ``self.stats = Stats()``; with ``module_only``, module globals only."""
         names: set[str] = set()
         for call in self.index.calls:
             if not (isinstance(call.func, cst.Name) and call.func.value == owner.name):
                 continue
             assign = self.index.parent(call)
+            if module_only and (
+                not isinstance(assign, cst.Assign) or self.index.scope(assign) is not self.index.root
+            ):
+                continue
             if isinstance(assign, cst.Assign):
                 for t in assign.targets:
                     if isinstance(t.target, cst.Name):

@@ -473,6 +473,24 @@ class UnboundedMapping(ContainerRule):
                 return _by_path.get(path)
             """
         ),
+        Valid(
+            """
+            class ChatHub:
+                def __init__(self):
+                    self.rooms = {}
+
+            hub = ChatHub()
+
+            def join(room_id, user):
+                hub.rooms.setdefault(room_id, set()).add(user)
+
+            def leave(room_id, user):
+                members = hub.rooms.get(room_id, set())
+                members.discard(user)
+                if not members:
+                    hub.rooms.pop(room_id, None)
+            """
+        ),
     ]
     INVALID = [
         Invalid(
@@ -910,5 +928,18 @@ class UnboundedMapping(ContainerRule):
                     _loaded_at[stamp(name)] = True
             """,
             line=4,
+        ),
+        Invalid(
+            """
+            class ChatHub:
+                def __init__(self):
+                    self.rooms = {}
+
+            hub = ChatHub()  # one hub for the process: its attributes live as long
+
+            def join(room_id, user):
+                hub.rooms.setdefault(room_id, set()).add(user)
+            """,
+            line=3,
         ),
     ]
