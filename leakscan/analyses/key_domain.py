@@ -262,9 +262,14 @@ class KeyDomains:
                 return True
             if self._bounded_parameter(scope, name.value, depth, seen):
                 return True
-            # Nothing here says where a public function's ``name`` comes from; the word does.
+            # Nothing here says where a public function's ``name`` comes from; the word does,
+            # unless a call here passes something else (``hub.room(room)`` with a client's room).
             private = scope.name.startswith("_") and not scope.name.startswith("__")
-            return component_name(name) and not (private and self.index.calls_to(scope.name))
+            return (
+                component_name(name)
+                and not (private and self.index.calls_to(scope.name))
+                and self._passed_values_bounded(scope, name.value, depth, seen) is not False
+            )
         sources = self._sources(name.value, scope)
         return bool(sources) and all(
             source is not None and self._bounded(source, depth + 1, seen) for source in sources
@@ -406,6 +411,11 @@ class KeyDomains:
             return function.params.index(param) == 1  # an attribute name, spelled in the code
         if function.kind != "function" or not function.name.startswith("_") or function.name.startswith("__"):
             return False
+        return bool(self._passed_values_bounded(function, param, depth, seen))
+
+    def _passed_values_bounded(self, function: Scope, param: str, depth: int, seen: Seen) -> bool | None:
+        """Whether every call of ``function`` in this module passes a bounded value for
+        ``param`` (its default when left out); None when nothing here calls it."""
         node = function.node
         if not isinstance(node, cst.FunctionDef):
             return False
@@ -423,7 +433,7 @@ class KeyDomains:
         )
         calls = self.index.calls_to(function.name)
         if not calls:
-            return False
+            return None
         for call in calls:
             if any(a.star for a in call.args):
                 return False

@@ -942,4 +942,24 @@ class UnboundedMapping(ContainerRule):
             """,
             line=3,
         ),
+        Invalid(
+            """
+            class Lobby:
+                def __init__(self):
+                    self.rooms = {}
+
+                def room(self, name):
+                    # ``name`` reads like a component's name, but the caller below passes
+                    # whatever room a client asks for.
+                    if name not in self.rooms:
+                        self.rooms[name] = []
+                    return self.rooms[name]
+
+            lobby = Lobby()
+
+            def on_join(request):
+                lobby.room(request.query["room"]).append(request.user)
+            """,
+            line=3,
+        ),
     ]
