@@ -360,6 +360,8 @@ class SiteClassifier:
         ):
             # ``seen = recent[user_id]; seen.append(x)``: the read inserts the key.
             grows = self._alias_grows(parent)
+            for length in self._alias_lengths(parent):
+                self._entry_check(c, length)  # ``history = d[k]; if len(history) > N: warn``
             if grows is not None:
                 self._add(c, item, "grow", "[key] read, then changed", literal, value_grows=grows)
             else:
@@ -381,6 +383,8 @@ class SiteClassifier:
             return
         if isinstance(parent, (cst.WithItem, cst.Arg, cst.Return)):
             self._read_inserts(c, item, key, literal)  # ``with locks[user_id]:``
+            if isinstance(parent, cst.Arg):
+                self._entry_check(c, index.parent(parent))  # ``if len(d[k]) > 50: log...``
             return
         if isinstance(parent, cst.Subscript) and parent.value is item:
             grand = index.parent(parent)
@@ -408,6 +412,37 @@ class SiteClassifier:
         if confined(self.index, item, source(key), lambda expr: source(expr) == receiver):
             return  # ``if key in d: d[key]``, ``if job not in locks: raise``
         self._add(c, item, "grow", "[key] read (a defaultdict inserts it)", literal)
+
+    def _entry_check(self, c: Container, length: cst.CSTNode | None) -> None:
+        """``if len(d[k]) > 50: log.error(...)``: a size check on one entry whose branch only
+        reports.  It bounds nothing, not even the entry; it marks the author's worry (LK103)."""
+        if not (
+            isinstance(length, cst.Call)
+            and isinstance(length.func, cst.Name)
+            and length.func.value == "len"
+            and _capacity_check(self.index, length)
+        ):
+            return
+        test = self._enclosing_test(length)
+        if test is not None and _only_reports(test):
+            self._add(c, test, "check", "entry size check")
+
+    def _alias_lengths(self, assign: cst.Assign | cst.NamedExpr) -> list[cst.Call]:
+        """``len(value)`` calls on the local bound by ``value = d[k]``."""
+        targets = [assign.target] if isinstance(assign, cst.NamedExpr) else [t.target for t in assign.targets]
+        if len(targets) != 1 or not isinstance(targets[0], cst.Name):
+            return []
+        alias = targets[0]
+        scope = self.index.scope(assign).function_scope()
+        found = []
+        for use in self.index.names.get(alias.value, ()):
+            if use is alias or self.index.scope(use).function_scope() is not scope:
+                continue
+            arg = self.index.parent(use)
+            call = self.index.parent(arg) if isinstance(arg, cst.Arg) else None
+            if isinstance(call, cst.Call):
+                found.append(call)
+        return found
 
     def _alias_grows(self, assign: cst.Assign | cst.NamedExpr) -> bool | None:
         """For ``value = d[k]`` (or ``(value := d[k])``): None if ``value`` is never changed,
@@ -667,6 +702,35 @@ def _capacity_check(index: ModuleIndex, length: cst.Call) -> bool:
         for other in operands
         if other is not length
     )
+
+
+_REPORTERS = frozenset(
+    {"debug", "info", "warning", "warn", "error", "exception", "critical", "log", "print", "inc", "observe"}
+)
+
+
+def _only_reports(check: cst.If) -> bool:
+    """The branch only logs, warns or counts: every statement is such a call."""
+    body = check.body
+    if not isinstance(body, cst.IndentedBlock) or check.orelse is not None:
+        return False
+    for statement in body.body:
+        if not isinstance(statement, cst.SimpleStatementLine):
+            return False
+        for small in statement.body:
+            if not (isinstance(small, cst.Expr) and isinstance(small.value, cst.Call)):
+                return False
+            func = small.value.func
+            name = (
+                func.attr.value
+                if isinstance(func, cst.Attribute)
+                else func.value
+                if isinstance(func, cst.Name)
+                else ""
+            )
+            if name not in _REPORTERS:
+                return False
+    return True
 
 
 def fixed_attribute(index: ModuleIndex, expr: cst.Attribute) -> bool:

@@ -44,7 +44,9 @@ def _judge(container: Container) -> Judgement:
         return Judgement("size-checked", "grows only under a check of its size")
     runtime = [s for s in runtime if not s.size_checked]
     checks = container.of_kind("check")
-    guards = [c for c in checks if _stops(c.node) and c.how != "periodic size check"]
+    guards = [
+        c for c in checks if _stops(c.node) and c.how not in ("periodic size check", "entry size check")
+    ]
     if runtime and guards and all(any(_same_function(g, s) for g in guards) for s in runtime):
         return Judgement("size-checked", "a size check stops the growth when it is full")
     if not runtime:

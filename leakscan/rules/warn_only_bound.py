@@ -32,6 +32,9 @@ class WarnOnlyBound(ContainerRule):
     `raise`) or drops the item (`continue`) is a real bound and is not flagged. Each
     container gets one finding: when this rule reports it, LK101/LK102 do not.
 
+    A check on one entry whose branch only reports (`if len(failures[task]) > 1000:
+    log.warning(...)`) counts too: it bounds neither the entry nor the keys.
+
     ## Example
     ```python
     def add_message(self, message):
@@ -131,6 +134,37 @@ class WarnOnlyBound(ContainerRule):
                         warnings.warn(f"{len(_slow_reads)} slow reads")
             """,
             line=3,
+        ),
+        Invalid(
+            """
+            import logging
+            from collections import defaultdict
+
+            log = logging.getLogger(__name__)
+            failures = defaultdict(list)
+
+            def on_failure(task_name, error):
+                history = failures[task_name]
+                history.append(repr(error))
+                if len(history) > 1000:  # one entry's size, and the branch only warns
+                    log.warning("%s failed %d times", task_name, len(history))
+            """,
+            line=5,
+        ),
+        Invalid(
+            """
+            import logging
+            from collections import defaultdict
+
+            log = logging.getLogger(__name__)
+            undelivered = defaultdict(list)
+
+            def on_bounce(customer, receipt_id):
+                undelivered[customer].append(receipt_id)
+                if len(undelivered[customer]) > 50:
+                    log.error("customer %s has 50+ undelivered receipts", customer)
+            """,
+            line=5,
         ),
     ]
 
