@@ -209,6 +209,8 @@ def program_bounded_key(key: cst.BaseExpression | None) -> bool:
         "levelname",
     ):
         return True
+    if isinstance(key, cst.Attribute) and any(w in ("type", "kind") for w in name_words(key.attr.value)):
+        return True  # ``event.event_type``, ``job.kind``: one of a few kinds, as a name says below
     if isinstance(key, cst.Name):
         words = name_words(key.value)
         return key.value in _TYPE_KEY_NAMES or (
@@ -258,8 +260,8 @@ def component_name(key: cst.BaseExpression) -> bool:
     something the program configures (a plugin, a job, a logger, a module).  Not
     ``user.name``, ``path.name`` or ``file_name``: those are data."""
     if isinstance(key, cst.Attribute):
-        if key.attr.value != "name":
-            return False
+        if key.attr.value not in ("name", "qualified_name"):
+            return False  # ``task.name``, ``command.qualified_name``; not ``ctx.operation_name``
         receiver = dotted(key.value)
         return receiver is not None and not any(
             word in _DATA_WORDS for piece in receiver.split(".") for word in name_words(piece)

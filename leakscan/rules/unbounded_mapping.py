@@ -491,6 +491,26 @@ class UnboundedMapping(ContainerRule):
                     hub.rooms.pop(room_id, None)
             """
         ),
+        Valid(
+            """
+            from collections import Counter
+
+            class SyncHandler:
+                def __init__(self):
+                    self.by_kind = Counter()
+                    self.usage = Counter()
+
+                def on_any_event(self, event):
+                    self.by_kind[event.event_type] += 1  # created, modified, moved, deleted
+
+                def on_command(self, ctx):
+                    self.usage[ctx.command.qualified_name] += 1  # the bot's own commands
+
+                def run_forever(self):
+                    while True:
+                        self.poll()
+            """
+        ),
     ]
     INVALID = [
         Invalid(
