@@ -15,7 +15,7 @@ import libcst as cst
 
 from leakscan.analyses.exprs import dotted
 from leakscan.analyses.index import ModuleIndex, Scope
-from leakscan.analyses.phases import under_main_guard
+from leakscan.analyses.phases import Phases, under_main_guard
 
 # Class-name endings of objects that usually live as long as the service.
 _SERVICE_SUFFIXES = re.compile(
@@ -241,3 +241,28 @@ def command_line_readers(index: ModuleIndex) -> frozenset[Scope]:
         if function.kind == "function" and function.parent is index.root:
             found.add(function)
     return frozenset(found)
+
+
+def made_once(index: ModuleIndex, name: str) -> bool:
+    """Class ``name`` has finitely many objects for the process: all made at import
+    (``FONTS = FontRegistry()``), or made by the program's main code outside any loop
+    (``collector = Collector(targets)`` in ``main()``).  Any other use may make more."""
+    if index.analysis(Phases).made_at_import(name):
+        return True
+    if name not in index.classes:
+        return False
+    made = False
+    for use in index.names.get(name, ()):
+        parent = index.parent(use)
+        if isinstance(parent, cst.ClassDef) or any(
+            isinstance(a, cst.Annotation) for a in index.ancestors(use)
+        ):
+            continue
+        if not (isinstance(parent, cst.Call) and parent.func is use and in_program_main(index, parent)):
+            return False
+        if any(
+            isinstance(a, (cst.For, cst.While, cst.ListComp, cst.GeneratorExp)) for a in index.ancestors(use)
+        ):
+            return False
+        made = True
+    return made

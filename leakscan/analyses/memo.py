@@ -8,6 +8,7 @@ import libcst as cst
 
 from leakscan.analyses.exprs import call_arg, is_none
 from leakscan.analyses.index import ModuleIndex, Scope
+from leakscan.analyses.lifetime import made_once
 
 _CACHES = frozenset({"functools.cache", "functools.lru_cache"})
 
@@ -19,6 +20,10 @@ class Memo:
     kind: str  # "cache" | "lru_cache"
     unbounded: bool
     arguments: int  # parameters that become part of the key (self/cls excluded)
+    # A method of a class with one object or a few for the whole process (``FONTS =
+    # FontRegistry()``, one ``Collector`` built by ``main()``): the ``self`` the cache keeps
+    # live as long as the process anyway.
+    owner_made_at_import: bool = False
 
     @property
     def is_instance_method(self) -> bool:
@@ -34,6 +39,10 @@ class MemoAnalysis:
             for decorator in scope.decorators:
                 memo = self._memo(index, decorator, scope)
                 if memo is not None:
+                    owner = scope.class_scope
+                    memo.owner_made_at_import = (
+                        memo.is_instance_method and owner is not None and made_once(index, owner.name)
+                    )
                     self.memos.append(memo)
 
     def _memo(self, index: ModuleIndex, decorator: cst.Decorator, scope: Scope) -> Memo | None:

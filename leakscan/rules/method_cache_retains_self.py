@@ -18,6 +18,11 @@ class MethodCacheRetainsSelf(Rule):
     with everything it references, long after the program dropped it: forever with an
     unbounded cache, until `maxsize` newer calls push it out with a bounded one.
 
+    A class with one object for the whole process (made at import, `FONTS =
+    FontRegistry()`, or once by `main()` outside any loop) loses nothing to the cache:
+    its `self` lives as long anyway. That is reported at low confidence, and an unbounded
+    cache on such a method is LK201's finding instead, since its arguments still pile up.
+
     ## Example
     ```python
     class Client:
@@ -64,6 +69,18 @@ class MethodCacheRetainsSelf(Rule):
                     return load()
             """
         ),
+        Valid(
+            """
+            import functools
+
+            class FontRegistry:
+                @functools.lru_cache(maxsize=64)
+                def css_for(self, family):
+                    return f"font-family: {family}"
+
+            FONTS = FontRegistry()  # the only one: it lives as long as the cache
+            """
+        ),
     ]
     INVALID = [
         Invalid(
@@ -96,12 +113,15 @@ class MethodCacheRetainsSelf(Rule):
                 continue
             symbol = memo.function.qualname
             bound = "forever" if memo.unbounded else "until newer calls evict them"
+            message = f"`@{memo.kind}` on method {symbol}() keeps every `self` it saw alive {bound}"
+            if memo.owner_made_at_import:
+                message += " (its objects are made once, at import or by the program's main code, and live as long anyway)"
             ctx.report(
                 self,
                 memo.decorator.decorator,
                 symbol=symbol,
-                message=f"`@{memo.kind}` on method {symbol}() keeps every `self` it saw alive {bound}",
-                confidence=Level.HIGH,
+                message=message,
+                confidence=Level.LOW if memo.owner_made_at_import else Level.HIGH,
                 severity=Level.HIGH if memo.unbounded else Level.MEDIUM,
                 suggestion="cache per instance (self.f = lru_cache(...)(self._f)) or cache a module function",
                 kind=f"@{memo.kind}",

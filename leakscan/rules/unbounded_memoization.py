@@ -165,12 +165,27 @@ class UnboundedMemoization(Rule):
             """,
             line=5,
         ),
+        Invalid(
+            """
+            import functools
+
+            class Collector:
+                @functools.lru_cache(maxsize=None)
+                def metric_key(self, raw):
+                    return raw.strip().lower()
+
+            def main():
+                collector = Collector()  # one object: LK201 judges the cache, not LK202
+                collector.serve()
+            """,
+            line=4,
+        ),
     ]
 
     def check(self, ctx: FileContext) -> None:
         for memo in ctx.analysis(MemoAnalysis).memos:
-            if memo.is_instance_method:
-                continue
+            if memo.is_instance_method and not memo.owner_made_at_import:
+                continue  # LK202's: the cache keeps its objects alive, whatever it holds
             symbol = memo.function.qualname
             kind = f"@{memo.kind}"
             if not memo.unbounded:
