@@ -115,7 +115,7 @@ class MethodCacheRetainsSelf(Rule):
             bound = "forever" if memo.unbounded else "until newer calls evict them"
             message = f"`@{memo.kind}` on method {symbol}() keeps every `self` it saw alive {bound}"
             if memo.owner_made_at_import:
-                message += " (its objects are made once, at import or by the program's main code, and live as long anyway)"
+                message += " (its only objects are made at import or by main(), and live as long anyway)"
             ctx.report(
                 self,
                 memo.decorator.decorator,
