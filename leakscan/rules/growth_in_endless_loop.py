@@ -24,7 +24,10 @@ class GrowthInEndlessLoop(Rule):
     row or message a worker sees is the same leak as a global one.
 
     Not flagged: a container re-created on each pass (`batch = []` inside the loop), or
-    emptied (`batch.clear()`, `del batch[:]`, `pop`) or trimmed inside the loop.
+    emptied (`batch.clear()`, `del batch[:]`, `pop`) or trimmed inside the loop. A loop
+    that an enclosing `except` ends (a dropped connection) is not endless, but one that
+    only Ctrl-C ends (`except KeyboardInterrupt:` around a daemon's main loop) is: it
+    grows for as long as the process runs.
 
     ## Example
     ```python
@@ -104,13 +107,32 @@ class GrowthInEndlessLoop(Rule):
             """,
             line=4,
         ),
+        Invalid(
+            """
+            import time
+
+            def main():
+                history = []
+                try:
+                    while True:  # runs until Ctrl-C: days, for a daemon
+                        history.append(poll())
+                        time.sleep(1)
+                except KeyboardInterrupt:
+                    pass
+            """,
+            line=4,
+        ),
     ]
 
     def check(self, ctx: FileContext) -> None:
         analysis = ctx.analysis(ContainerAnalysis)
         for loop in ctx.analysis(LoopAnalysis).loops:
-            if loop.exits or loop.yields or loop.caught_by is not None:
-                continue
+            if (
+                loop.exits
+                or loop.yields
+                or (loop.caught_by is not None and loop.caught_by != "KeyboardInterrupt")
+            ):
+                continue  # Ctrl-C ends the process, not the loop's growth before it
             function = loop.scope.function_scope()
             candidates = (
                 [c for c in analysis.containers if c.lifetime == "module"]
