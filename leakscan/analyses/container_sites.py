@@ -85,6 +85,8 @@ class SiteClassifier:
         value_grows: bool = False,
     ) -> None:
         scope = self.index.scope(node)
+        if kind in ("shrink", "reset") and self.phases.never_runs(scope.function_scope()):
+            return  # ``def _trim_dead_letters(): del DEAD[:-200]`` that nothing calls bounds nothing
         phase = self.phases.of(scope.function_scope() if scope.kind == "comprehension" else scope)
         site = Site(node, scope, kind, how, phase, literal_key, value_grows=value_grows)
         if kind == "grow":

@@ -24,6 +24,7 @@ class Phases:
         self.index = index
         self._memo: dict[Scope, Phase] = {}
         self._made: dict[str, bool] = {}
+        self._text: str | None = None
 
     def of(self, scope: Scope) -> Phase:
         found = self._memo.get(scope)
@@ -32,6 +33,29 @@ class Phases:
             found = self._compute(scope)
             self._memo[scope] = found
         return found
+
+    def never_runs(self, scope: Scope) -> bool:
+        """A private module function nothing refers to: no call, no reference, no decorator
+        (which may register it), its name in no string (``getattr(mod, "_trim")``,
+        ``__all__``).  Code there runs only if another module reaches for a private name."""
+        node = scope.node
+        if not (
+            scope.kind == "function"
+            and scope.parent is self.index.root
+            and isinstance(node, cst.FunctionDef)
+            and scope.name.startswith("_")
+            and not scope.name.startswith("__")
+            and not node.decorators
+        ):
+            return False
+        if self._module_refs(scope.name) or self.index.attributes.get(scope.name):
+            return False
+        return scope.name not in self._strings()
+
+    def _strings(self) -> str:
+        if self._text is None:
+            self._text = "\n".join(s.value for s in self.index.parents if isinstance(s, cst.SimpleString))
+        return self._text
 
     def _compute(self, scope: Scope) -> Phase:
         if scope.kind in ("module", "class"):

@@ -21,7 +21,9 @@ class UnboundedSequence(ContainerRule):
     The sequence counts as bounded when any code in its scope removes from it (`pop`,
     `popleft`, `del x[:-n]`, `clear`, `remove`, a slice trim `x = x[-n:]`,
     reassignment), when it is only filled at import time or in `__init__`, or when its
-    type is bounded (`deque(maxlen=n)`, `Queue(maxsize=n)`).
+    type is bounded (`deque(maxlen=n)`, `Queue(maxsize=n)`). A removal in a private
+    module function that nothing calls, refers to or names in a string does not count:
+    it never runs.
 
     ## Example
     ```python
@@ -161,6 +163,21 @@ class UnboundedSequence(ContainerRule):
                     form.errors.append("required")  # some other object's errors
             """
         ),
+        Valid(
+            """
+            import sched
+
+            DEAD_LETTERS = []
+
+            def on_failure(task_id, args):
+                DEAD_LETTERS.append((task_id, args))
+
+            def _trim_dead_letters(limit=200):
+                del DEAD_LETTERS[:-limit]
+
+            JOBS = {"trim": "_trim_dead_letters"}  # looked up by name: it runs
+            """
+        ),
     ]
     INVALID = [
         Invalid(
@@ -263,5 +280,18 @@ class UnboundedSequence(ContainerRule):
                             self.stats.rejected_topics.append(msg.topic)
             """,
             line=7,
+        ),
+        Invalid(
+            """
+            DEAD_LETTERS = []
+
+            def on_failure(task_id, args):
+                DEAD_LETTERS.append((task_id, args))
+
+            def _trim_dead_letters(limit=200):
+                # meant for the beat schedule, but nothing here calls it
+                del DEAD_LETTERS[:-limit]
+            """,
+            line=1,
         ),
     ]
