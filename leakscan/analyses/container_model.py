@@ -254,6 +254,25 @@ def constructor_of(expr: cst.BaseExpression, index: ModuleIndex) -> tuple[str, F
     return (kind, family, bounded)
 
 
+def bounded_entries(expr: cst.BaseExpression | None, index: ModuleIndex) -> bool:
+    """``defaultdict(lambda: deque(maxlen=1440))``: every value the mapping makes is a
+    bounded container, so appending to an entry does not grow it without end."""
+    if not isinstance(expr, cst.Call) or index.qualified_name(expr.func) != "collections.defaultdict":
+        return False
+    factory = call_arg(expr, 0, "default_factory")
+    if isinstance(factory, cst.Lambda):
+        made = constructor_of(factory.body, index)
+    elif (
+        isinstance(factory, cst.Call)
+        and index.qualified_name(factory.func) == "functools.partial"
+        and factory.args
+    ):
+        made = constructor_of(cst.Call(func=factory.args[0].value, args=factory.args[1:]), index)
+    else:
+        return False
+    return made is not None and made[2] is not None
+
+
 def field_factory(expr: cst.BaseExpression, index: ModuleIndex) -> cst.BaseExpression | None:
     """The factory of a dataclass or attrs field: ``field(default_factory=dict)``,
     ``attr.ib(factory=list)``, ``attrs.field(factory=set)``."""

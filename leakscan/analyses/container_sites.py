@@ -27,6 +27,7 @@ from leakscan.analyses.container_model import (
     Container,
     Site,
     SiteKind,
+    bounded_entries,
 )
 from leakscan.analyses.exprs import (
     call_arg,
@@ -374,8 +375,17 @@ class SiteClassifier:
             call = index.parent(parent)
             if isinstance(call, cst.Call) and call.func is parent:
                 if parent.attr.value in GROW_METHODS:
-                    # The value under a literal key still grows: not bounded by the key.
-                    self._add(c, call, "grow", f"[key].{parent.attr.value}()", value_grows=True)
+                    # The value under a literal key still grows: not bounded by the key,
+                    # unless every value is a bounded container (``deque(maxlen=N)``).
+                    grows = not bounded_entries(c.value, index)
+                    self._add(
+                        c,
+                        call,
+                        "grow",
+                        f"[key].{parent.attr.value}()",
+                        literal and not grows,
+                        value_grows=grows,
+                    )
                 elif parent.attr.value in SHRINK_METHODS and c.kind not in AUTO_INSERT:
                     # Shrinking a value bounds the values; with auto-insertion (defaultdict,
                     # Counter) the keys still accumulate unless a key is removed.
@@ -679,6 +689,12 @@ def _stored_value(index: ModuleIndex, node: cst.CSTNode) -> cst.BaseExpression |
 def _added_key(node: cst.CSTNode) -> cst.BaseExpression | None:
     if isinstance(node, cst.Subscript):
         return subscript_key(node)
+    if (
+        isinstance(node, cst.Call)
+        and isinstance(node.func, cst.Attribute)
+        and isinstance(node.func.value, cst.Subscript)
+    ):
+        return subscript_key(node.func.value)  # ``d[k].append(v)`` adds ``k``
     if isinstance(node, cst.Call) and node.args:
         insert = isinstance(node.func, cst.Attribute) and node.func.attr.value == "insert"
         return node.args[1].value if insert and len(node.args) > 1 else node.args[0].value

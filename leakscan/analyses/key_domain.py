@@ -32,7 +32,7 @@ from leakscan.analyses.index import ModuleIndex, Scope, children_of
 from leakscan.analyses.key_checks import checks_before, collection, confined
 from leakscan.analyses.lifetime import long_lived_class
 from leakscan.analyses.loops import LoopAnalysis
-from leakscan.analyses.names import component_name, program_bounded_key
+from leakscan.analyses.names import component_name, data_named, program_bounded_key
 
 # Builtins that read or reshape their arguments without reaching outside the program.
 _PURE_BUILTINS = frozenset(
@@ -247,7 +247,7 @@ class KeyDomains:
                 break
             inner = inner.parent
         if not local:
-            return self._module_entity(name.value)
+            return self._module_entity(name.value) or self._module_constant(name)
         if self._used_as_class(name.value, scope) or self._validated(name):
             return True
         if name.value in scope.params:
@@ -268,7 +268,7 @@ class KeyDomains:
             return (
                 component_name(name)
                 and not (private and self.index.calls_to(scope.name))
-                and self._passed_values_bounded(scope, name.value, depth, seen) is not False
+                and self._passed_values_bounded(scope, name.value, depth, seen, hinted=True) is not False
             )
         sources = self._sources(name.value, scope)
         return bool(sources) and all(
@@ -327,6 +327,13 @@ class KeyDomains:
         owner = self.index.scope(expr).function_scope().class_scope
         if owner is None:
             return False
+        for container in self.index.analysis(ContainerAnalysis).containers:
+            if (
+                container.owner is owner
+                and container.name == expr.attr.value
+                and judge(container).safe not in _FIXED_CONTENT
+            ):
+                return False  # ``self.connections``: changes at run time, not configuration
         endless = {
             loop.scope.function_scope()
             for loop in self.index.analysis(LoopAnalysis).loops
@@ -350,6 +357,29 @@ class KeyDomains:
         if imported is not None:
             return imported == name or (name[:1].isupper() and not name.isupper())
         return name in self._functions
+
+    def _module_constant(self, name: cst.Name) -> bool:
+        """``UNITS = [int(u) for u in os.environ["UNITS"].split(",")]``: an UPPER_CASE global
+        bound once, at import, and never grown: the program's configuration, fixed for the
+        process (its items too)."""
+        if not name.value.isupper() or name.value not in self.index.root.bindings:
+            return False
+        bindings = [
+            a
+            for a in self.index.assigns
+            if any(
+                isinstance(t, cst.Name) and t.value == name.value
+                for t in ([x.target for x in a.targets] if isinstance(a, cst.Assign) else [a.target])
+            )
+        ]
+        if len(bindings) != 1 or self.index.scope(bindings[0]) is not self.index.root:
+            return False
+        containers = [
+            c
+            for c in self.index.analysis(ContainerAnalysis).containers
+            if c.lifetime == "module" and c.name == name.value
+        ]
+        return all(judge(c).safe in _FIXED_CONTENT for c in containers)
 
     def _used_as_class(self, name: str, scope: Scope) -> bool:
         """``class Wrapped(widget):``, ``isinstance(obj, kind)``, ``issubclass(kind, Base)``."""
@@ -396,7 +426,7 @@ class KeyDomains:
                     value = value.elements[position[0]].value  # ``a, b = x, y``: b is y
                 sources.append(value)
             elif isinstance(parent, (cst.For, cst.CompFor)) and contains(parent.target, use):
-                sources.append(parent.iter)
+                sources.append(_zipped(parent.iter, position) or parent.iter)
             elif isinstance(parent, (cst.NamedExpr, cst.AnnAssign)) and contains(parent.target, use):
                 sources.append(parent.value)
             elif isinstance(parent, cst.AugAssign) and parent.target is use:
@@ -413,9 +443,14 @@ class KeyDomains:
             return False
         return bool(self._passed_values_bounded(function, param, depth, seen))
 
-    def _passed_values_bounded(self, function: Scope, param: str, depth: int, seen: Seen) -> bool | None:
+    def _passed_values_bounded(
+        self, function: Scope, param: str, depth: int, seen: Seen, hinted: bool = False
+    ) -> bool | None:
         """Whether every call of ``function`` in this module passes a bounded value for
-        ``param`` (its default when left out); None when nothing here calls it."""
+        ``param`` (its default when left out); None when nothing here calls it.  With
+        ``hinted`` (the parameter is named like a component), only a value named for a
+        request's data contradicts the name: ``hub.room(room)``, ``lobby.room(request.query
+        ["room"])``; ``getLogger(name)`` handing on its own ``name`` does not."""
         node = function.node
         if not isinstance(node, cst.FunctionDef):
             return False
@@ -440,6 +475,8 @@ class KeyDomains:
             # A keyword-only parameter has no position: only its keyword binds it.
             arg = call_arg(call, len(call.args) if position is None else position, param)
             value = arg if arg is not None else default
+            if hinted and value is not None and not _mentions_data(value):
+                continue  # ``getLogger(name)``, ``getChild(suffix)``: a hint passed on, not data
             if value is None or not self._bounded(value, depth + 1, seen):
                 return False
         return True
@@ -449,6 +486,32 @@ _IMPURE_PREFIXES = ("time.", "random.", "uuid.", "secrets.", "datetime.", "itert
 _IMPURE_BUILTINS = frozenset(
     {"builtins.input", "builtins.open", "builtins.next", "builtins.id", "os.urandom"}
 )
+
+
+def _mentions_data(value: cst.BaseExpression) -> bool:
+    """A name in ``value`` says it is a request's data: ``room``, ``request.query["room"]``."""
+    pending: list[cst.CSTNode] = [value]
+    while pending:
+        node = pending.pop()
+        if isinstance(node, (cst.Name, cst.Attribute)) and data_named(node):
+            return True
+        pending.extend(children_of(node))
+    return False
+
+
+def _zipped(iterable: cst.BaseExpression, position: tuple[int, int] | None) -> cst.BaseExpression | None:
+    """``for name, raw in zip(REGISTER_MAP, values)``: ``name`` comes from the first
+    argument alone.  ``for i, item in enumerate(items)``: both follow ``items``."""
+    if position is None or not isinstance(iterable, cst.Call) or not isinstance(iterable.func, cst.Name):
+        return None
+    args = iterable.args
+    if any(a.star or a.keyword is not None for a in args):
+        return None
+    if iterable.func.value == "zip" and len(args) == position[1]:
+        return args[position[0]].value
+    if iterable.func.value == "enumerate" and len(args) == 1 and position[1] == 2:
+        return args[0].value
+    return None
 
 
 def _walk(node: cst.CSTNode) -> list[cst.CSTNode]:

@@ -511,6 +511,27 @@ class UnboundedMapping(ContainerRule):
                         self.poll()
             """
         ),
+        Valid(
+            """
+            import os
+            from collections import deque, defaultdict
+
+            REGISTERS = {"temperature": 0, "pressure": 1}
+            UNITS = [int(u) for u in os.environ.get("UNITS", "1,2").split(",")]  # fixed at start
+
+            class Poller:
+                def __init__(self, bus):
+                    self.bus = bus
+                    self.readings = defaultdict(lambda: deque(maxlen=1440))  # bounded entries
+
+                def run(self):
+                    while True:
+                        for unit in UNITS:
+                            values = self.bus.read(unit)
+                            for name, raw in zip(REGISTERS, values):  # names: the first argument's
+                                self.readings[(unit, name)].append(raw)
+            """
+        ),
     ]
     INVALID = [
         Invalid(
@@ -981,5 +1002,33 @@ class UnboundedMapping(ContainerRule):
                 lobby.room(request.query["room"]).append(request.user)
             """,
             line=3,
+        ),
+        Invalid(
+            """
+            from collections import deque, defaultdict
+
+            class Gateway:
+                def __init__(self):
+                    self.connections = {}
+                    self.recent = defaultdict(lambda: deque(maxlen=50))
+
+                def on_connect(self, client_id, conn):
+                    self.connections[client_id] = conn
+
+                def on_disconnect(self, client_id):
+                    self.connections.pop(client_id, None)
+
+                def on_message(self, client_id, msg):
+                    # Checked against who is connected now, but ``recent`` keeps every
+                    # client that ever connected: the connections change at run time.
+                    if self.connections.get(client_id) is None:
+                        return
+                    self.recent[client_id].append(msg)
+
+                def serve_forever(self):
+                    while True:
+                        self.poll()
+            """,
+            line=6,
         ),
     ]
