@@ -94,6 +94,12 @@ _CLOSERS = frozenset(
         "unbind_ext_s",
     }
 )
+# Hand-offs that may only borrow the handle for the call.
+_LENT = frozenset(
+    {"stored in a container", "handed to another object's method", "handed to an object that owns it"}
+)
+# Exceptions an ``except`` may name that catch ``subprocess.TimeoutExpired``.
+_CATCHES_TIMEOUT = ("TimeoutExpired", "SubprocessError", "Exception")
 _REAPERS = frozenset({"os.waitpid", "os.wait4", "os.waitid"})
 _STORING_METHODS = frozenset(
     {
@@ -410,6 +416,7 @@ class ResourceAnalysis:
             return ("escape", "kept in a module global", "", name)
         closed_plain: cst.Call | None = None
         passed = False
+        lent: str | None = None
         for use in index.names.get(name, ()):
             if use is binding or index.scope(use).function_scope() is not home:
                 continue
@@ -437,7 +444,11 @@ class ResourceAnalysis:
                     return ("with", "entered into an ExitStack", "", name)
                 if isinstance(call, cst.Call):
                     handed = self._handed_off(call, use)
-                    if handed is not None:
+                    if handed in _LENT:
+                        # ``http.put(url, data=fh)`` and then ``fh.close()``: lent for the call,
+                        # still ours if we close it ourselves below.
+                        lent = lent or handed
+                    elif handed is not None:
                         return ("escape", handed, "", name)
                 passed = True
                 continue
@@ -447,6 +458,8 @@ class ResourceAnalysis:
                 if isinstance(parent, cst.AssignTarget) and parent.target is use:
                     continue
                 return ("escape", "stored elsewhere", "", name)
+        if lent is not None and closed_plain is None:
+            return ("escape", lent, "", name)
         if closed_plain is not None and self._timeout_leaves_child(closed_plain, name):
             return (
                 None,
@@ -479,17 +492,18 @@ class ResourceAnalysis:
             return False
         for ancestor in self.index.ancestors(close):
             if isinstance(ancestor, (cst.FunctionDef, cst.Lambda)):
-                return False
+                # Nothing here catches the timeout: it propagates and the child runs on.
+                # (``wait(timeout=...)`` after ``terminate()`` is a shutdown's last try.)
+                return func.attr.value == "communicate"
             if isinstance(ancestor, cst.Try):
                 for handler in ancestor.handlers:
-                    caught = self.index.module.code_for_node(handler.type) if handler.type else ""
-                    if "TimeoutExpired" not in caught:
+                    caught = self.index.module.code_for_node(handler.type) if handler.type else "Exception"
+                    if not any(word in caught for word in _CATCHES_TIMEOUT):
                         continue
                     body = self.index.module.code_for_node(handler.body)
                     verbs = ("kill", "terminate", "communicate", "wait", "send_signal")
                     reaped = any(f"{name}.{verb}(" in body for verb in verbs)
                     return not (reaped or "os.kill" in body or "killpg" in body or "waitpid" in body)
-                return False
         return False
 
     def _work_between(self, binding: cst.Name, close: cst.Call, name: str) -> bool:

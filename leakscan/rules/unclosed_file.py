@@ -186,4 +186,14 @@ class UnclosedFile(ResourceRule):
             """,
             line=4,
         ),
+        Invalid(
+            """
+            def upload(session, url, path):
+                fh = open(path, "rb")
+                resp = session.put(url, data=fh, timeout=60)  # lent for the call; raises on errors
+                fh.close()
+                return resp
+            """,
+            line=2,
+        ),
     ]

@@ -28,6 +28,10 @@ class UnclosedResource(ResourceRule):
     waited for outside a `finally`, or started only on Windows (`if sys.platform ==
     "win32":`), which has no zombies; `os.waitpid(proc.pid, 0)` counts as waiting.
 
+    `proc.communicate(timeout=...)` does not kill the child when the timeout expires:
+    unless an `except TimeoutExpired:` kills or reaps it, the child runs on with its
+    pipes open (the subprocess documentation says to kill it and finish communicating).
+
     `with sqlite3.connect(path) as conn:` does not close the connection: the
     connection's context manager only commits or rolls back (wrap it in
     `contextlib.closing`). HTTP client sessions (`aiohttp.ClientSession`,
@@ -135,6 +139,22 @@ class UnclosedResource(ResourceRule):
                     conn.unbind_s()
             """
         ),
+        Valid(
+            """
+            import subprocess
+            from subprocess import PIPE
+
+            def render_pdf(html):
+                proc = subprocess.Popen(["wkhtmltopdf", "-", "-"], stdin=PIPE, stdout=PIPE)
+                try:
+                    out, _ = proc.communicate(html, timeout=120)
+                except subprocess.TimeoutExpired:
+                    proc.kill()
+                    proc.communicate()
+                    raise
+                return out
+            """
+        ),
     ]
     INVALID = [
         Invalid(
@@ -237,5 +257,17 @@ class UnclosedResource(ResourceRule):
                 conn.unbind_s()
             """,
             line=4,
+        ),
+        Invalid(
+            """
+            import subprocess
+            from subprocess import PIPE
+
+            def render_pdf(html):
+                proc = subprocess.Popen(["wkhtmltopdf", "-", "-"], stdin=PIPE, stdout=PIPE)
+                out, _ = proc.communicate(html, timeout=120)  # TimeoutExpired: the child runs on
+                return out
+            """,
+            line=5,
         ),
     ]
