@@ -8,6 +8,7 @@ from leakscan.analyses.containers import GROW_METHODS, constructor_of
 from leakscan.analyses.exprs import all_params, is_literal, subscript_key
 from leakscan.analyses.finite_types import generated_class
 from leakscan.analyses.index import ModuleIndex, Scope
+from leakscan.analyses.key_checks import collection
 from leakscan.analyses.key_domain import KeyDomains
 from leakscan.findings import Level
 from leakscan.rule import FileContext, Invalid, Rule, Valid
@@ -122,6 +123,25 @@ class MutableDefaultAccumulator(Rule):
                 return __import__(path)
             """
         ),
+        Valid(
+            """
+            import json
+            import struct
+
+            DEFAULT_STYLES = {"font": "Inter", "size": "10pt"}
+
+            def encode_frame(obj, buf=bytearray()):
+                buf.clear()  # a scratch buffer, emptied on every call
+                payload = json.dumps(obj).encode()
+                buf += struct.pack(">I", len(payload))
+                buf += payload
+                return bytes(buf)
+
+            def render(rows, styles={}):
+                styles.update(DEFAULT_STYLES)  # the same keys every time
+                return styles["font"]
+            """
+        ),
     ]
     INVALID = [
         Invalid(
@@ -160,7 +180,7 @@ class MutableDefaultAccumulator(Rule):
                 symbol = f"{scope.qualname}({name}=...)"
                 growth, rebound = _uses(index, scope, name, keyed=built[1] == "mapping")
                 if rebound or not growth:
-                    why = "rebound before it is changed" if rebound else "only read"
+                    why = "rebound or emptied on every call" if rebound else "only read"
                     ctx.safe(
                         self,
                         param.default,
@@ -218,6 +238,8 @@ def _uses(index: ModuleIndex, scope: Scope, name: str, *, keyed: bool) -> tuple[
             if isinstance(parent.operator, (cst.AddAssign, cst.BitOrAssign)):
                 growth.append(parent)
             continue
+        if isinstance(parent, cst.Attribute) and parent.value is use and parent.attr.value == "clear":
+            return growth, True  # ``buf.clear()``: a scratch buffer emptied on every call
         if isinstance(parent, cst.Attribute) and parent.value is use and parent.attr.value in GROW_METHODS:
             call = index.parent(parent)
             if isinstance(call, cst.Call) and call.func is parent:
@@ -267,10 +289,7 @@ def _fixed_key(index: ModuleIndex, site: cst.CSTNode) -> bool:
     if method == "update":
         return bool(site.args) and all(
             arg.keyword is not None
-            or (
-                isinstance(arg.value, cst.Dict)
-                and all(isinstance(e, cst.DictElement) and is_literal(e.key) for e in arg.value.elements)
-            )
+            or collection(arg.value)  # ``styles.update(DEFAULT_STYLES)``, ``{"a": 1}``
             for arg in site.args
         )
     if method in ("add", "setdefault") and site.args:
