@@ -7,6 +7,7 @@ import libcst as cst
 from leakscan.analyses.exprs import is_literal
 from leakscan.analyses.index import ModuleIndex
 from leakscan.analyses.key_domain import KeyDomains
+from leakscan.analyses.lifetime import in_program_main
 from leakscan.analyses.names import component_name
 from leakscan.findings import Level
 from leakscan.rule import FileContext, Invalid, Rule, Valid
@@ -29,7 +30,8 @@ class DynamicLogger(Rule):
     Names from the code itself are fine: `__name__`, `__name__ + ".access"`, a class name
     (`type(self).__name__`), string constants. A name passed through unchanged
     (`getLogger(name)`) usually comes from configuration and is reported with low
-    confidence.
+    confidence. So is a logger the program's main code makes once per run (in `main()`,
+    outside any loop).
 
     ## Example
     ```python
@@ -93,6 +95,21 @@ class DynamicLogger(Rule):
                 log.info("running with %s", args)
             """
         ),
+        Valid(
+            """
+            import logging
+            import os
+            import sys
+
+            def main(argv):
+                root = argv[1]
+                run_log = logging.getLogger(f"sync.{os.path.basename(root)}")  # once per run
+                run_log.info("watching %s", root)
+
+            if __name__ == "__main__":
+                main(sys.argv)
+            """
+        ),
     ]
     INVALID = [
         Invalid(
@@ -134,6 +151,16 @@ class DynamicLogger(Rule):
             """,
             line=5,
         ),
+        Invalid(
+            """
+            import logging
+
+            def main(paths):
+                for path in paths:
+                    logging.getLogger(f"sync.{path}").info("syncing")  # one per path, in a loop
+            """,
+            line=5,
+        ),
     ]
 
     def check(self, ctx: FileContext) -> None:
@@ -154,14 +181,19 @@ class DynamicLogger(Rule):
                     detail="the name comes from the code, not from data",
                 )
                 continue
-            if scope.kind == "module":
+            once = in_program_main(index, call) and not any(
+                isinstance(a, (cst.For, cst.While, cst.CompFor)) for a in index.ancestors(call)
+            )
+            if scope.kind == "module" or once:
                 ctx.safe(
                     self,
                     call,
                     symbol=symbol,
                     kind="getLogger()",
-                    verdict="at-import",
-                    detail="created once, at import time",
+                    verdict="at-import" if scope.kind == "module" else "once-per-run",
+                    detail="created once, at import time"
+                    if scope.kind == "module"
+                    else "created once per run, by the program's main code",
                 )
                 continue
             message = (
