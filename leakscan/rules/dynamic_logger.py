@@ -30,8 +30,8 @@ class DynamicLogger(Rule):
     Names from the code itself are fine: `__name__`, `__name__ + ".access"`, a class name
     (`type(self).__name__`), string constants. A name passed through unchanged
     (`getLogger(name)`) usually comes from configuration and is reported with low
-    confidence. So is a logger the program's main code makes once per run (in `main()`,
-    outside any loop).
+    confidence. A logger the program's main code makes once per run (in `main()`,
+    outside any loop) is fine: it adds one name.
 
     ## Example
     ```python
