@@ -227,6 +227,7 @@ def _turns_away(body: cst.BaseSuite, name: str, exits: tuple[type[cst.CSTNode], 
                 smalls.extend(statement.body)
     return any(
         isinstance(small, exits)
+        or (cst.Raise in exits and _never_returns(small))
         or (
             isinstance(small, cst.Assign)
             and len(small.targets) == 1
@@ -235,3 +236,14 @@ def _turns_away(body: cst.BaseSuite, name: str, exits: tuple[type[cst.CSTNode], 
         )
         for small in smalls
     )
+
+
+# Calls that always raise or end the process: ``abort(405)`` in a Flask view.
+_NEVER_RETURN = frozenset({"abort", "exit", "_exit", "quit", "fail"})
+
+
+def _never_returns(small: cst.BaseSmallStatement) -> bool:
+    if not (isinstance(small, cst.Expr) and isinstance(small.value, cst.Call)):
+        return False
+    name = (dotted(small.value.func) or "").rsplit(".", 1)[-1]
+    return name in _NEVER_RETURN

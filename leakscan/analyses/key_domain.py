@@ -127,8 +127,10 @@ class KeyDomains:
         return result
 
     def _decide(self, expr: cst.BaseExpression, depth: int, seen: Seen) -> bool:
-        if is_literal(expr) or program_bounded_key(expr):
+        if is_literal(expr):
             return True
+        if program_bounded_key(expr) and not self._read_from_data(expr):
+            return True  # ``kind``, ``cls``: a name's hint, unless the code says otherwise
         if isinstance(expr, cst.Name):
             return expr.value in _MODULE_DUNDERS or self._bounded_name(expr, depth, seen)
         if isinstance(expr, cst.Attribute):
@@ -311,6 +313,17 @@ class KeyDomains:
                 if container.lifetime == "module" and container.name == expr.value:
                     return judge(container).safe in _FIXED_CONTENT
         return collection(expr)
+
+    def _read_from_data(self, expr: cst.BaseExpression) -> bool:
+        """``method = req.get("method", "")``: a local read from a request's data, whatever
+        its name says (an RPC method name is the client's, not one of ours)."""
+        if not self._local_value(expr):
+            return False
+        assert isinstance(expr, cst.Name)
+        scope = self.index.scope(expr).function_scope()
+        return any(
+            source is not None and _mentions_data(source) for source in self._sources(expr.value, scope)
+        )
 
     def _local_value(self, expr: cst.BaseExpression) -> bool:
         """A local variable (not a parameter): where it comes from is known, and decides."""

@@ -532,6 +532,22 @@ class UnboundedMapping(ContainerRule):
                                 self.readings[(unit, name)].append(raw)
             """
         ),
+        Valid(
+            """
+            from collections import Counter
+
+            from flask import abort, request
+
+            ALLOWED_METHODS = frozenset({"GET", "POST", "PUT", "DELETE"})
+            counts = Counter()
+
+            def before_request():
+                method = request.method.upper()
+                if method not in ALLOWED_METHODS:
+                    abort(405)  # raises: only the four methods get past
+                counts[method] += 1
+            """
+        ),
     ]
     INVALID = [
         Invalid(
@@ -1030,5 +1046,22 @@ class UnboundedMapping(ContainerRule):
                         self.poll()
             """,
             line=6,
+        ),
+        Invalid(
+            """
+            from collections import Counter
+
+            CALLS = Counter()
+            METHODS = {"ping": lambda params: "pong"}
+
+            def dispatch(req):
+                method = req.get("method", "")  # the client's string, whatever the name says
+                CALLS[method] += 1
+                handler = METHODS.get(method)
+                if handler is None:
+                    return {"error": "no such method"}
+                return handler(req.get("params"))
+            """,
+            line=3,
         ),
     ]
