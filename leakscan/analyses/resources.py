@@ -71,6 +71,17 @@ RESOURCE_OPENERS = frozenset(
         "shelve.open",
         "dbm.open",
         "ldap.initialize",
+        # database connections (DB-API and asyncio drivers) and SSH clients
+        "psycopg2.connect",
+        "psycopg.connect",
+        "pymysql.connect",
+        "MySQLdb.connect",
+        "mysql.connector.connect",
+        "pyodbc.connect",
+        "asyncpg.connect",
+        "paramiko.SSHClient",
+        # ``reader, writer = await asyncio.open_connection(...)``: the writer owns the socket
+        "asyncio.open_connection",
     }
 )
 # Builtins that do not fail on what a program passes them (``int(text)`` does).
@@ -222,8 +233,9 @@ class ResourceAnalysis:
                 node, parent = outer, self.index.parent(outer)
                 continue
             break
-        # ``with (a if x else open(p))``, ``f or open(p)``: the outer expression decides.
-        while isinstance(parent, (cst.IfExp, cst.BooleanOperation)):
+        # ``with (a if x else open(p))``, ``f or open(p)``: the outer expression decides;
+        # so does ``conn = await asyncpg.connect(dsn)``.
+        while isinstance(parent, (cst.IfExp, cst.BooleanOperation, cst.Await)):
             node, parent = parent, self.index.parent(parent)
         owner, detail, confidence, symbol = self._owner(node, parent, scope, short)
         if owner is None and opener == "subprocess.Popen" and not _has_pipes(call):
@@ -303,6 +315,15 @@ class ResourceAnalysis:
             return self._local(target.value, target, scope, short)
         if isinstance(target, cst.Attribute):
             return self._attribute(target, scope, short)
+        if (
+            self._opener == "asyncio.open_connection"
+            and isinstance(target, cst.Tuple)
+            and len(target.elements) == 2
+            and isinstance(target.elements[1].value, cst.Name)
+        ):
+            writer = target.elements[1].value  # ``reader, writer = ...``: closing the writer closes it
+            assert isinstance(writer, cst.Name)
+            return self._local(writer.value, writer, scope, short)
         return ("escape", "unpacked", "", "")
 
     def _handed_off(self, call: cst.Call, arg: cst.CSTNode) -> str | None:

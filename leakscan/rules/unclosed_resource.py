@@ -35,8 +35,10 @@ class UnclosedResource(ResourceRule):
     `with sqlite3.connect(path) as conn:` does not close the connection: the
     connection's context manager only commits or rolls back (wrap it in
     `contextlib.closing`). HTTP client sessions (`aiohttp.ClientSession`,
-    `httpx.Client`) count too, and so does an LDAP connection (`ldap.initialize`),
-    closed by `unbind_s()`. A `close()` or `quit()` outside `finally` leaks when
+    `httpx.Client`) count too, and so do database connections (`psycopg2`, `psycopg`,
+    `pymysql`, `MySQLdb`, `mysql.connector`, `pyodbc`, `asyncpg`), `paramiko.SSHClient`,
+    the writer of `asyncio.open_connection()` and an LDAP connection (`ldap.initialize`,
+    closed by `unbind_s()`). A `close()` or `quit()` outside `finally` leaks when
     the work before it fails; for a network connection that work is its own calls
     (`smtp.login()`), which fail often: medium confidence.
 
@@ -155,6 +157,21 @@ class UnclosedResource(ResourceRule):
                 return out
             """
         ),
+        Valid(
+            """
+            import asyncio
+
+            async def ping(host, port):
+                reader, writer = await asyncio.open_connection(host, port)
+                try:
+                    writer.write(b"PING\\r\\n")
+                    await writer.drain()
+                    return await reader.readline()
+                finally:
+                    writer.close()
+                    await writer.wait_closed()
+            """
+        ),
     ]
     INVALID = [
         Invalid(
@@ -269,5 +286,30 @@ class UnclosedResource(ResourceRule):
                 return out
             """,
             line=5,
+        ),
+        Invalid(
+            """
+            import psycopg2
+
+            def copy_batch(dsn, rows):
+                conn = psycopg2.connect(dsn)  # one connection per batch, never closed
+                conn.cursor().executemany("INSERT INTO t VALUES (%s)", rows)
+                conn.commit()
+            """,
+            line=4,
+        ),
+        Invalid(
+            """
+            import asyncio
+
+            async def ping(host, port):
+                reader, writer = await asyncio.open_connection(host, port)
+                writer.write(b"PING\\r\\n")
+                await writer.drain()  # raises on a reset connection: the close below is skipped
+                reply = await reader.readline()
+                writer.close()
+                return reply
+            """,
+            line=4,
         ),
     ]
