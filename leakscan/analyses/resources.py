@@ -105,6 +105,7 @@ _CLOSERS = frozenset(
         "unbind_ext_s",
     }
 )
+_STDIO = frozenset({"stdin", "stdout", "stderr"})
 # Hand-offs that may only borrow the handle for the call.
 _LENT = frozenset(
     {"stored in a container", "handed to another object's method", "handed to an object that owns it"}
@@ -611,11 +612,35 @@ class ResourceAnalysis:
                 continue
             if isinstance(parent, cst.Attribute) and parent.value is ref and parent.attr.value in _CLOSERS:
                 return ("object", f"closed in {method.name}()", "", attr)
+            if isinstance(parent, cst.Arg) and parent.keyword is not None and parent.keyword.value in _STDIO:
+                continue  # ``Popen(..., stderr=self.log_fh)``: the child gets a copy; ours stays open
             if isinstance(parent, (cst.WithItem, cst.Return, cst.Arg)):
                 return ("object", "handed on by its owner", "", attr)
         if owner is not None and _class_has_closer(self.index, owner):
             return ("object", "owned by an object with close()", "", attr)
+        closing = self._closes_others(owner) if owner is not None else None
+        if closing is not None:
+            # ``stop()`` closes the pipes but not the log file: forgotten, not by design.
+            detail = (
+                f"{short} stored on {attr!r}; {closing}() closes the object's other resources, not this one"
+            )
+            return (None, detail, "medium", attr)
         return (None, f"{short} stored on {attr!r}; nothing closes it", "low", attr)
+
+    def _closes_others(self, owner: Scope) -> str | None:
+        """The method of ``owner`` that closes some of its attributes (``self.proc.kill()``,
+        ``pipe.close()`` for ``self.proc.stdout``), if any."""
+        for call in self.index.calls:
+            func = call.func
+            if not (isinstance(func, cst.Attribute) and func.attr.value in _CLOSERS):
+                continue
+            method = self.index.scope(call).function_scope()
+            if method.class_scope is not owner or method.self_name is None:
+                continue
+            receiver = dotted(func.value) or ""
+            if receiver.startswith(method.self_name + "."):
+                return method.name
+        return None
 
     def _in_exit_method(self, node: cst.CSTNode) -> bool:
         scope = self.index.scope(node).function_scope()

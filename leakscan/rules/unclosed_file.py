@@ -27,6 +27,12 @@ class UnclosedFile(ResourceRule):
     medium confidence when other code runs in between (a download, a parse: every
     failure leaks one descriptor), low when only the file's own methods do.
 
+    A file stored on `self` whose class never closes it is low confidence (the object
+    may be meant to hold it for its whole life), but medium when a method of the class
+    closes the object's other resources (`stop()` terminates the child it logs for) and
+    forgets this one. Handing it to a child (`Popen(..., stderr=self.log_fh)`) does not
+    give it away: the child gets a copy.
+
     `pathlib.Path.open()` counts as `open()`.
 
     ## Example
@@ -195,5 +201,20 @@ class UnclosedFile(ResourceRule):
                 return resp
             """,
             line=2,
+        ),
+        Invalid(
+            """
+            import subprocess
+
+            class Kernel:
+                def __init__(self, argv, log_path):
+                    self.log_fh = open(log_path, "ab")
+                    self.proc = subprocess.Popen(argv, stderr=self.log_fh)  # the child gets a copy
+
+                def stop(self):
+                    self.proc.terminate()  # stops the child, forgets the log file
+                    self.proc.wait()
+            """,
+            line=5,
         ),
     ]
