@@ -33,63 +33,8 @@ from leakscan.analyses.key_checks import checks_before, collection, confined
 from leakscan.analyses.lifetime import long_lived_class
 from leakscan.analyses.loops import LoopAnalysis
 from leakscan.analyses.names import component_name, data_named, program_bounded_key
+from leakscan.analyses.purity import IMPURE_METHODS, pure_call, reads_only_arguments
 
-# Builtins that read or reshape their arguments without reaching outside the program.
-_PURE_BUILTINS = frozenset(
-    {
-        "type",
-        "str",
-        "repr",
-        "int",
-        "float",
-        "bool",
-        "tuple",
-        "frozenset",
-        "len",
-        "abs",
-        "min",
-        "max",
-        "sorted",
-        "reversed",
-        "getattr",
-        "id",
-        "hash",
-        "format",
-        "chr",
-        "ord",
-        "enumerate",
-        "zip",
-        "vars",
-        "dir",
-        "__import__",
-        "list",
-        "set",
-        "dict",
-        "range",
-        "sum",
-        "any",
-        "all",
-        "round",
-        "divmod",
-        "slice",
-    }
-)
-_PURE_QUALIFIED_PREFIXES = ("os.path.", "posixpath.", "ntpath.", "operator.", "string.", "unicodedata.")
-_PURE_QUALIFIED = frozenset(
-    {
-        "importlib.import_module",
-        "sys.intern",
-        "os.fspath",
-        "os.fsencode",
-        "os.fsdecode",
-        "codecs.lookup",  # a codec of the registry: finitely many
-        "encodings.normalize_encoding",
-    }
-)
-# Methods that reach outside the program even on a bounded receiver.
-_IMPURE_METHODS = frozenset(
-    {"read", "readline", "readlines", "recv", "recvfrom", "fetch", "fetchall", "fetchone", "query", "execute"}
-)
 _MODULE_DUNDERS = frozenset({"__name__", "__package__", "__file__", "__spec__", "__qualname__", "__module__"})
 _FIXED_CONTENT = frozenset({"filled-at-import", "never-grows", "literal-keys", "filled-in-init"})
 _MAX_DEPTH = 5
@@ -161,12 +106,7 @@ class KeyDomains:
         args = [a.value for a in call.args]
         func = call.func
         qualified = self.index.qualified_name(func) or ""
-        pure = (
-            (qualified.startswith("builtins.") and qualified[len("builtins.") :] in _PURE_BUILTINS)
-            or qualified in _PURE_QUALIFIED
-            or qualified.startswith(_PURE_QUALIFIED_PREFIXES)
-        )
-        if pure:
+        if pure_call(qualified):
             return bool(args) and all(self._bounded(a, depth + 1, seen) for a in args)
         helper = self._helper(call)
         if helper is not None:
@@ -183,7 +123,7 @@ class KeyDomains:
             )
         if (
             isinstance(func, cst.Attribute)
-            and func.attr.value not in _IMPURE_METHODS
+            and func.attr.value not in IMPURE_METHODS
             and not (isinstance(func.value, cst.Name) and self._module_entity(func.value.value))
         ):
             # Not ``requests.get(URL)`` or ``Repo.load(KEY)``: a module or class may look outside.
@@ -228,13 +168,9 @@ class KeyDomains:
             self._given.discard(function)
 
     def _deterministic(self, function: Scope) -> bool:
-        """Reads nothing but its arguments and the program: no clock, randomness, counter,
-        input or shared state it rebinds (``global``)."""
         answer = self._pure.get(function)
         if answer is None:
-            answer = self._pure[function] = not any(
-                _impure(self.index, node) for node in _walk(function.node)
-            )
+            answer = self._pure[function] = reads_only_arguments(self.index, function)
         return answer
 
     def _bounded_name(self, name: cst.Name, depth: int, seen: Seen) -> bool:
@@ -495,12 +431,6 @@ class KeyDomains:
         return True
 
 
-_IMPURE_PREFIXES = ("time.", "random.", "uuid.", "secrets.", "datetime.", "itertools.count", "socket.")
-_IMPURE_BUILTINS = frozenset(
-    {"builtins.input", "builtins.open", "builtins.next", "builtins.id", "os.urandom"}
-)
-
-
 def _mentions_data(value: cst.BaseExpression) -> bool:
     """A name in ``value`` says it is a request's data: ``room``, ``request.query["room"]``."""
     pending: list[cst.CSTNode] = [value]
@@ -525,26 +455,6 @@ def _zipped(iterable: cst.BaseExpression, position: tuple[int, int] | None) -> c
     if iterable.func.value == "enumerate" and len(args) == 1 and position[1] == 2:
         return args[0].value
     return None
-
-
-def _walk(node: cst.CSTNode) -> list[cst.CSTNode]:
-    found, stack = [], [node]
-    while stack:
-        current = stack.pop()
-        found.append(current)
-        stack.extend(children_of(current))
-    return found
-
-
-def _impure(index: ModuleIndex, node: cst.CSTNode) -> bool:
-    if isinstance(node, (cst.Global, cst.Nonlocal, cst.Yield, cst.Await)):
-        return True
-    if isinstance(node, cst.Call):
-        name = index.qualified_name(node.func) or ""
-        if name.startswith(_IMPURE_PREFIXES) or name in _IMPURE_BUILTINS:
-            return True
-        return isinstance(node.func, cst.Attribute) and node.func.attr.value in _IMPURE_METHODS
-    return False
 
 
 def _parts(expr: cst.BaseExpression) -> list[cst.BaseExpression] | None:
