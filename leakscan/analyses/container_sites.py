@@ -8,8 +8,6 @@ what they add and whether a size check guards them.
 
 from __future__ import annotations
 
-import re
-
 import libcst as cst
 
 from leakscan.analyses.container_model import (
@@ -42,6 +40,13 @@ from leakscan.analyses.exprs import (
 from leakscan.analyses.index import ModuleIndex, Scope
 from leakscan.analyses.key_checks import confined
 from leakscan.analyses.phases import INIT_METHODS, Phases
+from leakscan.analyses.size_checks import (
+    capacity_check,
+    checked_first,
+    enclosing_test,
+    only_reports,
+    size_checked,
+)
 
 
 class SiteClassifier:
@@ -91,7 +96,7 @@ class SiteClassifier:
         phase = self.phases.of(scope.function_scope() if scope.kind == "comprehension" else scope)
         site = Site(node, scope, kind, how, phase, literal_key, value_grows=value_grows)
         if kind == "grow":
-            site.size_checked = self._size_checked(container, node, scope)
+            site.size_checked = size_checked(self.index, container, node, scope)
             site.value = _stored_value(self.index, node)
             site.key = _added_key(node)
             site.cyclic_key = self.cyclic_key(site.key)
@@ -130,37 +135,6 @@ class SiteClassifier:
             if isinstance(ancestor, cst.If):
                 tested |= dotted_names(ancestor.test)
         return [n for n in names if n in tested]
-
-    def _size_checked(self, c: Container, node: cst.CSTNode, scope: Scope) -> bool:
-        """``if len(x) < N: x.add(...)``: the growth sits under a test of the container's size."""
-        target = dotted(c.target) if isinstance(c.target, cst.BaseExpression) else None
-        if target is None:
-            return False
-        wanted = {f"len({target})"}
-        home = scope.function_scope()
-        for assign in self.index.assigns:
-            if (
-                isinstance(assign, cst.Assign)
-                and isinstance(assign.value, cst.Call)
-                and len(assign.targets) == 1
-                and isinstance(assign.targets[0].target, cst.Name)
-                and self.index.scope_of[assign].function_scope() is home
-                and "".join(self.index.module.code_for_node(assign.value).split()) == f"len({target})"
-            ):
-                wanted.add(assign.targets[0].target.value)
-        for ancestor in self.index.ancestors(node):
-            if isinstance(ancestor, (cst.FunctionDef, cst.ClassDef, cst.Lambda)):
-                break
-            if isinstance(ancestor, (cst.If, cst.While)):
-                test = "".join(self.index.module.code_for_node(ancestor.test).split())
-                if any(w in test for w in wanted if w.startswith("len(")) or any(
-                    w in _identifiers(test) for w in wanted
-                ):
-                    return True
-                receiver = _receiver(node)
-                if isinstance(ancestor, cst.If) and receiver is not None and test == f"not{receiver}":
-                    return True  # ``if not self.lock: self.lock.append(Lock())``: filled once
-        return False
 
     def _classify(self, c: Container, ref: cst.BaseExpression, depth: int) -> None:
         index = self.index
@@ -292,7 +266,12 @@ class SiteClassifier:
                 self._add(c, call, "grow", f".setdefault().{chained.attr.value}()", value_grows=True)
                 return
             item = _added_key(call)
-            if c.family == "sequence" and item is not None and is_literal(item) and self._checked_first(call):
+            if (
+                c.family == "sequence"
+                and item is not None
+                and is_literal(item)
+                and checked_first(self.index, call)
+            ):
                 literal = True  # ``if ms[2][0] != "shell": ms.insert(2, ("shell", ...))``: added once
             self._add(c, call, "grow", f".{method}()", literal)
         elif method in SHRINK_METHODS or (c.kind in QUEUES and method in QUEUE_SHRINK):
@@ -322,18 +301,6 @@ class SiteClassifier:
             if attr.value is use and attr.attr.value in SHRINK_METHODS and isinstance(shrink, cst.Call):
                 self._add(c, shrink, "shrink", f"each of .{method}() .{attr.attr.value}()")
                 return
-
-    def _checked_first(self, growth: cst.Call) -> bool:
-        """The growth runs only under a test that reads the container's own contents."""
-        receiver = _receiver(growth)
-        if receiver is None:
-            return False
-        for ancestor in self.index.ancestors(growth):
-            if isinstance(ancestor, (cst.FunctionDef, cst.ClassDef, cst.Lambda)):
-                return False
-            if isinstance(ancestor, cst.If) and _reads_contents(ancestor.test, receiver):
-                return True
-        return False
 
     def _classify_item(self, c: Container, item: cst.Subscript) -> None:
         """``ref[...]`` in some context."""
@@ -432,11 +399,11 @@ class SiteClassifier:
             isinstance(length, cst.Call)
             and isinstance(length.func, cst.Name)
             and length.func.value == "len"
-            and _capacity_check(self.index, length)
+            and capacity_check(self.index, length)
         ):
             return
-        test = self._enclosing_test(length)
-        if test is not None and _only_reports(test):
+        test = enclosing_test(self.index, length)
+        if test is not None and only_reports(test):
             self._add(c, test, "check", "entry size check")
 
     def _alias_lengths(self, assign: cst.Assign | cst.NamedExpr) -> list[cst.Call]:
@@ -549,8 +516,8 @@ class SiteClassifier:
         qualified = self.index.qualified_name(call.func) or ""
         first = call.args[0].value is ref if call.args else False
         if qualified == "builtins.len":
-            test = self._enclosing_test(call)
-            if test is not None and _capacity_check(self.index, call):
+            test = enclosing_test(self.index, call)
+            if test is not None and capacity_check(self.index, call):
                 periodic = isinstance(self.index.parent(call), cst.BinaryOperation)
                 self._add(c, test, "check", "periodic size check" if periodic else "size check")
             return
@@ -561,17 +528,6 @@ class SiteClassifier:
         elif qualified not in READERS and not _is_reader_method(call):
             name = qualified.rsplit(".", 1)[-1] if qualified else "a call"
             self._add(c, call, "escape", f"passed to {name}()")
-
-    def _enclosing_test(self, node: cst.CSTNode) -> cst.If | None:
-        """The ``if`` whose test holds ``node`` (``if len(x) >= N:``), if any."""
-        child = node
-        for ancestor in self.index.ancestors(node):
-            if isinstance(ancestor, cst.If):
-                return ancestor if child is ancestor.test else None
-            if isinstance(ancestor, (cst.BaseStatement, cst.BaseSmallStatement)):
-                return None
-            child = ancestor
-        return None
 
     def _classify_alias(self, c: Container, ref: cst.BaseExpression, stmt: cst.CSTNode, depth: int) -> None:
         targets: list[cst.BaseExpression] = []
@@ -616,34 +572,6 @@ def _is_store(index: ModuleIndex, name: cst.Name) -> bool:
     return False  # ``alias += [x]`` mutates the list in place: still the container
 
 
-def _receiver(node: cst.CSTNode) -> str | None:
-    """``self.items`` in ``self.items.append(x)``, ``self.items[k] = v``, ``self.items += y``."""
-    if isinstance(node, cst.Call) and isinstance(node.func, cst.Attribute):
-        return dotted(node.func.value)
-    if isinstance(node, cst.Subscript):
-        return dotted(node.value)
-    if isinstance(node, cst.AugAssign):
-        return dotted(node.target)
-    return None
-
-
-def _reads_contents(test: cst.BaseExpression, receiver: str) -> bool:
-    """``receiver[2][0] != "shell"`` or ``"x" not in receiver``: a look at what it holds, not
-    at its size (``if self.events:`` is true on every later call)."""
-    pending: list[cst.CSTNode] = [test]
-    while pending:
-        node = pending.pop()
-        if isinstance(node, cst.Subscript) and dotted(node.value) == receiver:
-            return True
-        if isinstance(node, cst.Comparison) and any(
-            isinstance(c.operator, (cst.In, cst.NotIn)) and dotted(c.comparator) == receiver
-            for c in node.comparisons
-        ):
-            return True
-        pending.extend(node.children)
-    return False
-
-
 def _modulo(expr: cst.BaseExpression | None) -> bool:
     """``i % n``; not ``"user:%s" % uid``, which formats a string."""
     return (
@@ -668,10 +596,6 @@ def _in_del(index: ModuleIndex, node: cst.CSTNode) -> bool:
 
 def _is_reader_method(call: cst.Call) -> bool:
     return isinstance(call.func, cst.Attribute) and call.func.attr.value in READER_METHODS
-
-
-def _identifiers(code: str) -> set[str]:
-    return set(re.findall(r"[A-Za-z_][A-Za-z0-9_]*", code))
 
 
 def _stored_value(index: ModuleIndex, node: cst.CSTNode) -> cst.BaseExpression | None:
@@ -699,56 +623,6 @@ def _added_key(node: cst.CSTNode) -> cst.BaseExpression | None:
         insert = isinstance(node.func, cst.Attribute) and node.func.attr.value == "insert"
         return node.args[1].value if insert and len(node.args) > 1 else node.args[0].value
     return None
-
-
-_ORDERING = (cst.LessThan, cst.LessThanEqual, cst.GreaterThan, cst.GreaterThanEqual)
-
-
-def _capacity_check(index: ModuleIndex, length: cst.Call) -> bool:
-    """``len(x) >= LIMIT``: the size ordered against a bound, not ``len(a) != len(b)``."""
-    comparison = index.parent(length)
-    if isinstance(comparison, cst.BinaryOperation) and isinstance(comparison.operator, cst.Modulo):
-        # ``if len(x) % 1000 == 0:``: every thousand items
-        return isinstance(index.parent(comparison), cst.Comparison)
-    if not isinstance(comparison, cst.Comparison):
-        return False
-    operands = [comparison.left, *(target.comparator for target in comparison.comparisons)]
-    if not any(isinstance(target.operator, _ORDERING) for target in comparison.comparisons):
-        return False
-    return not any(
-        isinstance(other, cst.Call) and isinstance(other.func, cst.Name) and other.func.value == "len"
-        for other in operands
-        if other is not length
-    )
-
-
-_REPORTERS = frozenset(
-    {"debug", "info", "warning", "warn", "error", "exception", "critical", "log", "print", "inc", "observe"}
-)
-
-
-def _only_reports(check: cst.If) -> bool:
-    """The branch only logs, warns or counts: every statement is such a call."""
-    body = check.body
-    if not isinstance(body, cst.IndentedBlock) or check.orelse is not None:
-        return False
-    for statement in body.body:
-        if not isinstance(statement, cst.SimpleStatementLine):
-            return False
-        for small in statement.body:
-            if not (isinstance(small, cst.Expr) and isinstance(small.value, cst.Call)):
-                return False
-            func = small.value.func
-            name = (
-                func.attr.value
-                if isinstance(func, cst.Attribute)
-                else func.value
-                if isinstance(func, cst.Name)
-                else ""
-            )
-            if name not in _REPORTERS:
-                return False
-    return True
 
 
 def fixed_attribute(index: ModuleIndex, expr: cst.Attribute) -> bool:
