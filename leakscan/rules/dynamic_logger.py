@@ -7,7 +7,7 @@ import libcst as cst
 from leakscan.analyses.exprs import is_literal
 from leakscan.analyses.index import ModuleIndex
 from leakscan.analyses.key_domain import KeyDomains
-from leakscan.analyses.lifetime import in_program_main
+from leakscan.analyses.lifetime import in_program_main, made_once
 from leakscan.analyses.names import component_name
 from leakscan.findings import Level
 from leakscan.rule import FileContext, Invalid, Rule, Valid
@@ -31,7 +31,8 @@ class DynamicLogger(Rule):
     (`type(self).__name__`), string constants. A name passed through unchanged
     (`getLogger(name)`) usually comes from configuration and is reported with low
     confidence. A logger the program's main code makes once per run (in `main()`,
-    outside any loop) is fine: it adds one name.
+    outside any loop) is fine: it adds one name. So are loggers made in `__init__` of a
+    class the program builds once (one logger per configured job).
 
     ## Example
     ```python
@@ -110,6 +111,23 @@ class DynamicLogger(Rule):
                 main(sys.argv)
             """
         ),
+        Valid(
+            """
+            import json
+            import logging
+
+            class JobRunner:
+                def __init__(self, path):
+                    with open(path) as fh:
+                        self.jobs = json.load(fh)
+                    # one logger per configured job, while the only runner is built
+                    self.loggers = {name: logging.getLogger(f"runner.job.{name}") for name in self.jobs}
+
+            def main():
+                runner = JobRunner("jobs.json")
+                runner.serve_forever()
+            """
+        ),
     ]
     INVALID = [
         Invalid(
@@ -184,7 +202,11 @@ class DynamicLogger(Rule):
             once = in_program_main(index, call) and not any(
                 isinstance(a, (cst.For, cst.While, cst.CompFor)) for a in index.ancestors(call)
             )
-            if scope.kind == "module" or once:
+            # ``self.job_loggers = {n: getLogger(f"runner.{n}") for n in self.jobs}`` while
+            # the program's one runner is built: one logger per configured job.
+            owner = scope.class_scope
+            at_start = owner is not None and scope.name == "__init__" and made_once(index, owner.name)
+            if scope.kind == "module" or once or at_start:
                 ctx.safe(
                     self,
                     call,
@@ -193,7 +215,9 @@ class DynamicLogger(Rule):
                     verdict="at-import" if scope.kind == "module" else "once-per-run",
                     detail="created once, at import time"
                     if scope.kind == "module"
-                    else "created once per run, by the program's main code",
+                    else "created once per run, by the program's main code"
+                    if once
+                    else "created while the program's only object of its class is built",
                 )
                 continue
             message = (
