@@ -29,7 +29,7 @@ from leakscan.analyses.containers import ContainerAnalysis, judge
 from leakscan.analyses.exprs import all_params, call_arg, contains, dotted, is_literal, source
 from leakscan.analyses.finite_types import FiniteTypes, annotation_of
 from leakscan.analyses.index import ModuleIndex, Scope, children_of
-from leakscan.analyses.key_checks import checks_before, collection, confined
+from leakscan.analyses.key_checks import admits, checks_before, collection, confined, rejects
 from leakscan.analyses.lifetime import long_lived_class
 from leakscan.analyses.loops import LoopAnalysis
 from leakscan.analyses.names import component_name, data_named, program_bounded_key
@@ -99,6 +99,14 @@ class KeyDomains:
             )
         if isinstance(expr, cst.Call):
             return self._bounded_call(expr, depth, seen)
+        if isinstance(expr, cst.IfExp):
+            # ``level if level in LEVELS else "OTHER"``: the test confines the branch it picks.
+            branches = []
+            for branch, other, check in ((expr.body, expr.orelse, admits), (expr.orelse, expr.body, rejects)):
+                if isinstance(branch, cst.Name) and check(expr.test, branch.value, self._fixed):
+                    branches = [other]
+            if branches:
+                return all(self._bounded(b, depth + 1, seen) for b in branches)
         parts = _parts(expr)
         return parts is not None and all(self._bounded(part, depth + 1, seen) for part in parts)
 

@@ -548,6 +548,25 @@ class UnboundedMapping(ContainerRule):
                 counts[method] += 1
             """
         ),
+        Valid(
+            """
+            from collections import Counter
+
+            LEVELS = {"DEBUG", "INFO", "WARNING", "ERROR"}
+
+            class Shipper:
+                def __init__(self):
+                    self.level_counts = Counter()
+
+                def collect(self, record):
+                    level = record.get("level", "")
+                    self.level_counts[level if level in LEVELS else "OTHER"] += 1
+
+                def run_forever(self):
+                    while True:
+                        self.collect(self.read())
+            """
+        ),
     ]
     INVALID = [
         Invalid(
