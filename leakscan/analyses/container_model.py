@@ -255,8 +255,14 @@ def constructor_of(expr: cst.BaseExpression, index: ModuleIndex) -> tuple[str, F
 
 
 def bounded_entries(expr: cst.BaseExpression | None, index: ModuleIndex) -> bool:
-    """``defaultdict(lambda: deque(maxlen=1440))``: every value the mapping makes is a
-    bounded container, so appending to an entry does not grow it without end."""
+    """``defaultdict(lambda: deque(maxlen=1440))``, ``{"1m": deque(maxlen=60)}``: every
+    value the mapping holds is a bounded container, so appending to an entry does not grow
+    it without end."""
+    if isinstance(expr, cst.Dict):
+        values = [e.value for e in expr.elements if isinstance(e, cst.DictElement)]
+        return len(values) == len(expr.elements) > 0 and all(
+            (made := constructor_of(v, index)) is not None and made[2] is not None for v in values
+        )
     if not isinstance(expr, cst.Call) or index.qualified_name(expr.func) != "collections.defaultdict":
         return False
     factory = call_arg(expr, 0, "default_factory")

@@ -567,6 +567,24 @@ class UnboundedMapping(ContainerRule):
                         self.collect(self.read())
             """
         ),
+        Valid(
+            """
+            from collections import deque
+
+            class Aggregator:
+                def __init__(self):
+                    self.rollups = {"1m": deque(maxlen=60), "1h": deque(maxlen=24)}
+
+                def flush(self, summary, minute):
+                    self.rollups["1m"].append(summary)  # a fixed key, a bounded value
+                    if minute == 0:
+                        self.rollups["1h"].append(summary)
+
+                def run_forever(self):
+                    while True:
+                        self.flush(self.collect(), self.minute())
+            """
+        ),
     ]
     INVALID = [
         Invalid(
