@@ -207,6 +207,10 @@ def program_bounded_key(key: cst.BaseExpression | None) -> bool:
         "errno",
         "levelno",
         "levelname",
+        # the matched route of a web framework: one of the program's routes
+        "view_name",
+        "url_name",
+        "route_name",
     ):
         return True
     if isinstance(key, cst.Attribute) and any(w in ("type", "kind") for w in name_words(key.attr.value)):

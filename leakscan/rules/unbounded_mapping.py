@@ -585,6 +585,22 @@ class UnboundedMapping(ContainerRule):
                         self.flush(self.collect(), self.minute())
             """
         ),
+        Valid(
+            """
+            from collections import Counter
+
+            class AuditMiddleware:
+                def __init__(self, get_response):
+                    self.get_response = get_response
+                    self.view_counts = Counter()
+
+                def __call__(self, request):
+                    match = request.resolver_match
+                    # the matched route's name: one of the program's URL patterns
+                    self.view_counts[match.view_name if match else "<unresolved>"] += 1
+                    return self.get_response(request)
+            """
+        ),
     ]
     INVALID = [
         Invalid(
