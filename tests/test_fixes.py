@@ -239,3 +239,46 @@ def _scan(path: Path) -> list:  # type: ignore[type-arg]
     from leakscan.engine import scan_file
 
     return list(scan_file(path, path.name, OPTIONS).findings)
+
+
+NOT_CONTEXT_MANAGERS = """
+import asyncio
+import os
+import tempfile
+
+import aiohttp
+import psycopg2
+
+
+async def fetch(url):
+    session = aiohttp.ClientSession()
+    resp = await session.get(url)
+    return await resp.text()
+
+
+async def ping(host):
+    reader, writer = await asyncio.open_connection(host, 80)
+    await writer.drain()
+    return await reader.readline()
+
+
+def dump(payload):
+    fd, path = tempfile.mkstemp()
+    os.write(fd, payload)
+    return path
+
+
+def copy(dsn, rows):
+    conn = psycopg2.connect(dsn)
+    conn.cursor().executemany("INSERT INTO t VALUES (%s)", rows)
+"""
+
+
+def test_no_with_patch_where_a_plain_with_would_not_close(in_tmp: Path) -> None:
+    # ``with aiohttp.ClientSession()`` needs ``async with``; ``with mkstemp()`` and
+    # ``with open_connection()`` are tuples, not context managers; a database connection's
+    # ``with`` commits and leaves it open.  Reported, but with no patch.
+    (in_tmp / "clients.py").write_text(NOT_CONTEXT_MANAGERS)
+    found = findings("clients.py")
+    assert {f["line"] for f in found} == {11, 17, 23, 29}
+    assert all(f["fix"] is None for f in found)

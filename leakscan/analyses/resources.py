@@ -32,6 +32,7 @@ FILE_OPENERS = frozenset(
         "tokenize.open",
         "os.fdopen",
         "pathlib.Path.open",
+        "tempfile.mkstemp",  # ``fd, path = mkstemp()``: a descriptor to os.close()
     }
 )
 RESOURCE_OPENERS = frozenset(
@@ -306,6 +307,12 @@ class ResourceAnalysis:
         if isinstance(parent, cst.AnnAssign) and parent.value is node:
             return self._bound(parent.target, scope, short)
         if isinstance(parent, (cst.Element, cst.DictElement)):
+            literal = index.parent(parent)
+            holder = index.parent(literal) if literal is not None else None
+            if isinstance(holder, cst.Arg) and isinstance(index.parent(holder), cst.Call):
+                # ``http.post(url, files={"photo": open(p, "rb")})``: the dict lives for the
+                # call; nothing keeps or closes the file inside it.
+                return (None, f"{short} passed inside a literal to a call; nothing closes it", "medium", "")
             return ("escape", "stored in a container", "", "")
         return (None, f"{short} result is not closed", "medium", "")
 
@@ -316,15 +323,18 @@ class ResourceAnalysis:
             return self._local(target.value, target, scope, short)
         if isinstance(target, cst.Attribute):
             return self._attribute(target, scope, short)
+        owning = {"asyncio.open_connection": 1, "tempfile.mkstemp": 0}.get(self._opener)
         if (
-            self._opener == "asyncio.open_connection"
+            owning is not None
             and isinstance(target, cst.Tuple)
             and len(target.elements) == 2
-            and isinstance(target.elements[1].value, cst.Name)
+            and isinstance(target.elements[owning].value, cst.Name)
         ):
-            writer = target.elements[1].value  # ``reader, writer = ...``: closing the writer closes it
-            assert isinstance(writer, cst.Name)
-            return self._local(writer.value, writer, scope, short)
+            # ``reader, writer = ...``: closing the writer closes it; ``fd, path = mkstemp()``:
+            # the descriptor needs os.close() (or os.fdopen(), which takes it over).
+            handle = target.elements[owning].value
+            assert isinstance(handle, cst.Name)
+            return self._local(handle.value, handle, scope, short)
         return ("escape", "unpacked", "", "")
 
     def _handed_off(self, call: cst.Call, arg: cst.CSTNode) -> str | None:
@@ -334,6 +344,8 @@ class ResourceAnalysis:
             return "entered by a with block through a wrapper"
         if (dotted(func) or "").rsplit(".", 1)[-1] in _CLOSERS:
             return "closed by a close function"
+        if (self.index.qualified_name(func) or "") in ("os.fdopen", "socket.fromfd", "mmap.mmap"):
+            return "taken over by a file object"
         consumer = (isinstance(func, cst.Attribute) and self._module_function(func)) or (
             (self.index.qualified_name(func) or "").startswith("builtins.")
         )

@@ -62,10 +62,31 @@ class ResourceRule(Rule):
             )
 
 
+# Openers a plain ``with`` would not close: their context manager only commits
+# (database connections), they need ``async with``, or they return a tuple or an object
+# that is no context manager at all.
+_NO_WITH = frozenset(
+    {
+        "sqlite3.connect",
+        "psycopg2.connect",
+        "pymysql.connect",
+        "MySQLdb.connect",
+        "mysql.connector.connect",
+        "pyodbc.connect",
+        "asyncpg.connect",
+        "aiohttp.ClientSession",
+        "httpx.AsyncClient",
+        "asyncio.open_connection",
+        "tempfile.mkstemp",
+        "ldap.initialize",
+    }
+)
+
+
 def _proposal(ctx: FileContext, resource: Resource) -> Proposal | None:
     """A ``with`` block, when the handle is used once or bound and used in one block."""
-    if resource.opener.endswith("sqlite3.connect"):
-        return None  # ``with sqlite3.connect()`` commits but does not close: needs closing()
+    if resource.opener in _NO_WITH:
+        return None
     if resource.symbol:
         return context_manager(ctx.index, resource.call, resource.symbol)
     if "used once" in resource.detail or "passed straight" in resource.detail:

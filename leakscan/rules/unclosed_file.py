@@ -33,7 +33,9 @@ class UnclosedFile(ResourceRule):
     forgets this one. Handing it to a child (`Popen(..., stderr=self.log_fh)`) does not
     give it away: the child gets a copy.
 
-    `pathlib.Path.open()` counts as `open()`.
+    `pathlib.Path.open()` counts as `open()`, and the descriptor `tempfile.mkstemp()`
+    returns counts as an open file: `os.close(fd)` closes it and `os.fdopen(fd)` takes it
+    over.
 
     ## Example
     ```python
@@ -116,6 +118,18 @@ class UnclosedFile(ResourceRule):
 
             if __name__ == "__main__":
                 run_tool()
+            """
+        ),
+        Valid(
+            """
+            import os
+            import tempfile
+
+            def write_atomically(data, directory):
+                fd, path = tempfile.mkstemp(dir=directory)
+                with os.fdopen(fd, "wb") as fh:  # the file object takes the descriptor over
+                    fh.write(data)
+                return path
             """
         ),
     ]
@@ -216,5 +230,26 @@ class UnclosedFile(ResourceRule):
                     self.proc.wait()
             """,
             line=5,
+        ),
+        Invalid(
+            """
+            def send_photo(http, url, chat_id, path):
+                # the dict lives for the call; nothing keeps or closes the file inside it
+                return http.post(url, data={"chat_id": chat_id}, files={"photo": open(path, "rb")})
+            """,
+            line=3,
+        ),
+        Invalid(
+            """
+            import json
+            import os
+            import tempfile
+
+            def write_debug_dump(payload):
+                fd, path = tempfile.mkstemp(suffix=".json")  # a descriptor nobody closes
+                os.write(fd, json.dumps(payload).encode())
+                return path
+            """,
+            line=6,
         ),
     ]
