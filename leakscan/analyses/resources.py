@@ -12,8 +12,8 @@ from dataclasses import dataclass
 
 import libcst as cst
 
-from leakscan.analyses.exprs import all_params, dotted
-from leakscan.analyses.index import ModuleIndex, Scope
+from leakscan.analyses.exprs import all_params, contains, dotted
+from leakscan.analyses.index import ModuleIndex, Scope, children_of
 from leakscan.analyses.lifetime import in_program_main
 
 FILE_OPENERS = frozenset(
@@ -471,6 +471,10 @@ class ResourceAnalysis:
                         return ("escape", "its close() is handed off", "", name)
                 continue
             if isinstance(parent, (cst.Return, cst.Yield)):
+                dropped = self._dropped_on_error(binding, parent, name, home)
+                if dropped is not None:
+                    detail = f"{short} returned to the caller, but dropped unclosed when {dropped} is caught"
+                    return (None, detail, "medium", name)
                 return ("caller", "handed to the caller", "", name)
             if isinstance(parent, cst.Arg):
                 call = index.parent(parent)
@@ -512,6 +516,30 @@ class ResourceAnalysis:
         if passed:
             return (None, f"{short} bound to {name!r}, passed on, and never closed", "medium", name)
         return (None, f"{short} bound to {name!r} and never closed", "high", name)
+
+    def _dropped_on_error(self, binding: cst.Name, handed: cst.CSTNode, name: str, home: Scope) -> str | None:
+        """``fh = open(p); try: flock(fh) except BlockingIOError: return None; return fh``:
+        between opening and handing over, a handler leaves without closing the handle.
+        Returns what that handler catches."""
+        pending: list[cst.CSTNode] = [home.node]
+        while pending:
+            node = pending.pop()
+            if isinstance(node, (cst.FunctionDef, cst.Lambda, cst.ClassDef)) and node is not home.node:
+                continue
+            pending.extend(children_of(node))
+            if not isinstance(node, cst.ExceptHandler):
+                continue
+            if not (self.index.before(binding, node) and self.index.before(node, handed)):
+                continue
+            guarded = self.index.parent(node)
+            if guarded is not None and contains(guarded, binding):
+                continue  # ``try: f = open(p) except OSError: return None``: the open failed
+            body = self.index.module.code_for_node(node.body)
+            leaves = any(isinstance(n, (cst.Return, cst.Raise)) for n in _statements(node.body))
+            closes = any(f"{name}.{verb}(" in body for verb in _CLOSERS) or f"return {name}" in body
+            if leaves and not closes:
+                return self.index.module.code_for_node(node.type) if node.type else "an exception"
+        return None
 
     def _timeout_leaves_child(self, close: cst.Call, name: str) -> bool:
         """``proc.communicate(timeout=t)`` in a ``try`` whose ``except TimeoutExpired`` does
@@ -725,4 +753,15 @@ def _enclosing(scope: Scope) -> list[Scope]:
     while current is not None:
         found.append(current)
         current = current.parent
+    return found
+
+
+def _statements(body: cst.BaseSuite) -> list[cst.CSTNode]:
+    """The small statements a handler's block runs directly (not in nested blocks)."""
+    if isinstance(body, cst.SimpleStatementSuite):
+        return list(body.body)
+    found: list[cst.CSTNode] = []
+    for statement in body.body:
+        if isinstance(statement, cst.SimpleStatementLine):
+            found.extend(statement.body)
     return found

@@ -33,6 +33,9 @@ class UnclosedFile(ResourceRule):
     forgets this one. Handing it to a child (`Popen(..., stderr=self.log_fh)`) does not
     give it away: the child gets a copy.
 
+    A handle returned to the caller is the caller's, unless a handler between the open
+    and the return leaves without closing it (`except BlockingIOError: return None`).
+
     `pathlib.Path.open()` counts as `open()`, and the descriptor `tempfile.mkstemp()`
     returns counts as an open file: `os.close(fd)` closes it and `os.fdopen(fd)` takes it
     over.
@@ -130,6 +133,16 @@ class UnclosedFile(ResourceRule):
                 with os.fdopen(fd, "wb") as fh:  # the file object takes the descriptor over
                     fh.write(data)
                 return path
+            """
+        ),
+        Valid(
+            """
+            def open_page(path):
+                try:
+                    f = open(path, "rb")
+                except OSError:  # the open itself failed: nothing to close
+                    return None
+                return f
             """
         ),
     ]
@@ -251,5 +264,19 @@ class UnclosedFile(ResourceRule):
                 return path
             """,
             line=6,
+        ),
+        Invalid(
+            """
+            import fcntl
+
+            def acquire(path):
+                fh = open(path, "w")
+                try:
+                    fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                except BlockingIOError:
+                    return None  # the handle is dropped open, once per busy lock
+                return fh
+            """,
+            line=4,
         ),
     ]
