@@ -449,6 +449,7 @@ class ResourceAnalysis:
         if name in home.globals or home.kind == "module":
             return ("escape", "kept in a module global", "", name)
         closed_plain: cst.Call | None = None
+        plain_closes: list[cst.Call] = []  # every close outside finally: wait(timeout), kill, ...
         passed = False
         lent: str | None = None
         for use in index.names.get(name, ()):
@@ -466,6 +467,7 @@ class ResourceAnalysis:
                         if self.index.in_finally(call) or self._in_exit_method(call):
                             return ("finally", "closed in finally", "", name)
                         closed_plain = call
+                        plain_closes.append(call)
                     else:
                         # f.close handed to atexit, weakref.finalize, a callback...
                         return ("escape", "its close() is handed off", "", name)
@@ -498,7 +500,7 @@ class ResourceAnalysis:
                 return ("escape", "stored elsewhere", "", name)
         if lent is not None and closed_plain is None:
             return ("escape", lent, "", name)
-        if closed_plain is not None and self._timeout_leaves_child(closed_plain, name):
+        if any(self._timeout_leaves_child(close, name) for close in plain_closes):
             return (
                 None,
                 f"{short} waited for with a timeout, and its timeout handler neither kills nor "
@@ -562,10 +564,11 @@ class ResourceAnalysis:
                     caught = self.index.module.code_for_node(handler.type) if handler.type else "Exception"
                     if not any(word in caught for word in _CATCHES_TIMEOUT):
                         continue
+                    # Killing is half of it: the child is a zombie, its pipes open, until
+                    # someone waits (``proc.kill(); proc.communicate()``).
                     body = self.index.module.code_for_node(handler.body)
-                    verbs = ("kill", "terminate", "communicate", "wait", "send_signal")
-                    reaped = any(f"{name}.{verb}(" in body for verb in verbs)
-                    return not (reaped or "os.kill" in body or "killpg" in body or "waitpid" in body)
+                    reaped = any(f"{name}.{verb}(" in body for verb in ("communicate", "wait"))
+                    return not (reaped or "waitpid" in body)
         return False
 
     def _work_between(self, binding: cst.Name, close: cst.Call, name: str) -> bool:

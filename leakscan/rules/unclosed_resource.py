@@ -29,8 +29,9 @@ class UnclosedResource(ResourceRule):
     "win32":`), which has no zombies; `os.waitpid(proc.pid, 0)` counts as waiting.
 
     `proc.communicate(timeout=...)` does not kill the child when the timeout expires:
-    unless an `except TimeoutExpired:` kills or reaps it, the child runs on with its
-    pipes open (the subprocess documentation says to kill it and finish communicating).
+    unless an `except TimeoutExpired:` kills it and waits for it, the child runs on (or
+    stays a zombie) with its pipes open (the subprocess documentation says to kill it and
+    finish communicating).
 
     `with sqlite3.connect(path) as conn:` does not close the connection: the
     connection's context manager only commits or rolls back (wrap it in
@@ -309,6 +310,20 @@ class UnclosedResource(ResourceRule):
                 reply = await reader.readline()
                 writer.close()
                 return reply
+            """,
+            line=4,
+        ),
+        Invalid(
+            """
+            import subprocess
+
+            def verify(host, timeout):
+                proc = subprocess.Popen(["ssh", host, "backup-manifest"])
+                try:
+                    return proc.wait(timeout=timeout)
+                except subprocess.TimeoutExpired:
+                    proc.kill()  # killed, never waited for: a zombie
+                    raise
             """,
             line=4,
         ),
