@@ -81,6 +81,8 @@ RESOURCE_OPENERS = frozenset(
         "pyodbc.connect",
         "asyncpg.connect",
         "paramiko.SSHClient",
+        "pika.BlockingConnection",
+        "kombu.Connection",
         # ``reader, writer = await asyncio.open_connection(...)``: the writer owns the socket
         "asyncio.open_connection",
     }

@@ -8,7 +8,7 @@ from leakscan.analyses.exprs import is_literal
 from leakscan.analyses.index import ModuleIndex
 from leakscan.analyses.key_domain import KeyDomains
 from leakscan.analyses.lifetime import in_program_main, made_once
-from leakscan.analyses.names import component_name
+from leakscan.analyses.names import component_name, data_named
 from leakscan.findings import Level
 from leakscan.rule import FileContext, Invalid, Rule, Valid
 
@@ -20,7 +20,8 @@ class DynamicLogger(Rule):
     """
     ## What it does
     Flags `logging.getLogger(name)` called at run time with a name built from per-call
-    data: an f-string with a request or user id, a concatenation with a variable.
+    data: an f-string with a request or user id, a concatenation with a variable. A
+    `logger.getChild(suffix)` registers `parent.suffix` the same way.
 
     ## Why is this bad?
     The logging module keeps every logger it ever created in a global registry
@@ -30,9 +31,11 @@ class DynamicLogger(Rule):
     Names from the code itself are fine: `__name__`, `__name__ + ".access"`, a class name
     (`type(self).__name__`), string constants. A name passed through unchanged
     (`getLogger(name)`) usually comes from configuration and is reported with low
-    confidence. A logger the program's main code makes once per run (in `main()`,
-    outside any loop) is fine: it adds one name. So are loggers made in `__init__` of a
-    class the program builds once (one logger per configured job).
+    confidence, unless it is named for a request's data (`getChild(g.request_id)`).
+
+    A logger the program's main code makes once per run (in `main()`, outside any loop)
+    is fine: it adds one name. So are loggers made in `__init__` of a class the program
+    builds once (one logger per configured job).
 
     ## Example
     ```python
@@ -179,13 +182,31 @@ class DynamicLogger(Rule):
             """,
             line=5,
         ),
+        Invalid(
+            """
+            import logging
+            import uuid
+
+            from flask import g, request
+
+            log = logging.getLogger(__name__)
+
+            def load_request():
+                g.request_id = request.headers.get("X-Request-Id") or uuid.uuid4().hex
+                g.rlog = log.getChild(g.request_id)  # registers "<module>.<request id>"
+            """,
+            line=10,
+        ),
     ]
 
     def check(self, ctx: FileContext) -> None:
         index = ctx.index
         for call in index.calls:
-            if index.qualified_name(call.func) != "logging.getLogger":
+            # ``log.getChild(request_id)`` registers a logger too, as ``parent.request_id``.
+            child = isinstance(call.func, cst.Attribute) and call.func.attr.value == "getChild"
+            if index.qualified_name(call.func) != "logging.getLogger" and not child:
                 continue
+            called = "getChild()" if child else "getLogger()"
             scope = index.scope(call).function_scope()
             symbol = scope.qualname or "<module>"
             argument = call.args[0].value if call.args else None
@@ -194,7 +215,7 @@ class DynamicLogger(Rule):
                     self,
                     call,
                     symbol=symbol,
-                    kind="getLogger()",
+                    kind=called,
                     verdict="static-name",
                     detail="the name comes from the code, not from data",
                 )
@@ -211,7 +232,7 @@ class DynamicLogger(Rule):
                     self,
                     call,
                     symbol=symbol,
-                    kind="getLogger()",
+                    kind=called,
                     verdict="at-import" if scope.kind == "module" else "once-per-run",
                     detail="created once, at import time"
                     if scope.kind == "module"
@@ -221,7 +242,7 @@ class DynamicLogger(Rule):
                 )
                 continue
             message = (
-                f"getLogger() in {symbol}() builds its name from run-time data; "
+                f"{called} in {symbol}() builds its name from run-time data; "
                 "each new name stays in logging's registry forever"
             )
             confidence = _confidence(argument, scope.params)
@@ -239,7 +260,7 @@ class DynamicLogger(Rule):
                 message=message,
                 confidence=confidence,
                 suggestion="use one module logger and put the varying part in the message or `extra`",
-                kind="getLogger()",
+                kind=called,
             )
 
 
@@ -327,7 +348,8 @@ def _confidence(argument: cst.BaseExpression, params: list[str]) -> Level:
     """A name *built* per call (f-string, concatenation, format) is the leak; a name merely
     passed through (``getLogger(name)``) usually comes from configuration."""
     if isinstance(argument, (cst.Name, cst.Attribute, cst.Subscript)):
-        return Level.LOW
+        # ``getChild(g.request_id)``: passed through, but named for a request's data.
+        return Level.MEDIUM if data_named(argument) else Level.LOW
     return Level.HIGH if _uses_parameters(argument, params) else Level.MEDIUM
 
 
