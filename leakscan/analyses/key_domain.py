@@ -25,7 +25,7 @@ from __future__ import annotations
 import libcst as cst
 
 from leakscan.analyses.container_sites import fixed_attribute
-from leakscan.analyses.containers import ContainerAnalysis, judge
+from leakscan.analyses.containers import Container, ContainerAnalysis, judge
 from leakscan.analyses.exprs import all_params, call_arg, contains, dotted, is_literal, source
 from leakscan.analyses.finite_types import FiniteTypes, annotation_of
 from leakscan.analyses.index import ModuleIndex, Scope, children_of
@@ -289,6 +289,7 @@ class KeyDomains:
                 container.owner is owner
                 and container.name == expr.attr.value
                 and judge(container).safe not in _FIXED_CONTENT
+                and _adds_keys(container)
             ):
                 return False  # ``self.connections``: changes at run time, not configuration
         endless = {
@@ -437,6 +438,17 @@ class KeyDomains:
             if value is None or not self._bounded(value, depth + 1, seen):
                 return False
         return True
+
+
+def _adds_keys(container: Container) -> bool:
+    """Some run-time growth adds an entry; ``self.queues[mode].append(x)`` on a plain dict
+    grows a value under a key it already has (``{mode: deque() for mode in GameMode}``)."""
+    return any(
+        site.kind == "grow"
+        and site.phase == "runtime"
+        and not (container.kind == "dict" and site.how.startswith("[key]."))
+        for site in container.sites
+    )
 
 
 def _mentions_data(value: cst.BaseExpression) -> bool:
