@@ -12,9 +12,10 @@ from dataclasses import dataclass
 
 import libcst as cst
 
-from leakscan.analyses.exprs import all_params, contains, dotted
+from leakscan.analyses.exprs import all_params, contains, dotted, dotted_names
 from leakscan.analyses.index import ModuleIndex, Scope, children_of
 from leakscan.analyses.lifetime import in_program_main
+from leakscan.analyses.phases import INIT_METHODS, Phases
 
 FILE_OPENERS = frozenset(
     {
@@ -648,6 +649,12 @@ class ResourceAnalysis:
         index = self.index
         attr = target.attr.value
         owner = scope.function_scope().class_scope
+        if owner is not None and self._replaces_open_handle(target, scope.function_scope()):
+            detail = (
+                f"{short} stored on {attr!r} by {scope.function_scope().name}(), which runs again at run "
+                "time and replaces the handle without closing the old one"
+            )
+            return (None, detail, "medium", attr)
         for ref in index.attributes.get(attr, ()):
             if ref is target:
                 continue
@@ -671,6 +678,53 @@ class ResourceAnalysis:
             )
             return (None, detail, "medium", attr)
         return (None, f"{short} stored on {attr!r}; nothing closes it", "low", attr)
+
+    def _replaces_open_handle(self, target: cst.Attribute, method: Scope) -> bool:
+        """``def _open(self): self.fh = open(self.path)`` called again on rotation: each call
+        drops the previous handle open.  Not ``__init__``, not under a test of the attribute
+        (``if self.conn is None:``), not after closing it in the same method."""
+        holder = target.value
+        if (
+            method.name in INIT_METHODS
+            or method.self_name is None
+            or not (isinstance(holder, cst.Name) and holder.value == method.self_name)
+            or self.index.analysis(Phases).of(method) != "runtime"
+            or not self._called_from_both(method)
+        ):
+            return False
+        name = f"{method.self_name}.{target.attr.value}"
+        for ancestor in self.index.ancestors(target):
+            if ancestor is method.node:
+                break
+            if isinstance(ancestor, (cst.If, cst.While)) and name in dotted_names(ancestor.test):
+                return False  # ``if self.conn is None: self.conn = connect()``
+        for call in self.index.calls_in(method.node):
+            func = call.func
+            if (
+                isinstance(func, cst.Attribute)
+                and func.attr.value in _CLOSERS
+                and dotted(func.value) == name
+                and self.index.before(call, target)
+            ):
+                return False  # ``self.fh.close(); self.fh = open(p)``
+        return True
+
+    def _called_from_both(self, method: Scope) -> bool:
+        """``method`` is called while the object is built and again later: a reopen."""
+        owner = method.class_scope
+        callers = set()
+        for call in self.index.calls_to(method.name):
+            caller = self.index.scope(call).function_scope()
+            func = call.func
+            if (
+                isinstance(func, cst.Attribute)
+                and isinstance(func.value, cst.Name)
+                and func.value.value == caller.self_name  # ``self._open()``, not ``io.open()``
+            ):
+                callers.add(caller)
+        built = any(c.name in INIT_METHODS and c.class_scope is owner for c in callers)
+        later = any(c.name not in INIT_METHODS and c.class_scope is owner for c in callers)
+        return built and later
 
     def _closes_others(self, owner: Scope) -> str | None:
         """The method of ``owner`` that closes some of its attributes (``self.proc.kill()``,

@@ -33,6 +33,10 @@ class UnclosedFile(ResourceRule):
     forgets this one. Handing it to a child (`Popen(..., stderr=self.log_fh)`) does not
     give it away: the child gets a copy.
 
+    A method that stores a new handle on `self` and runs both while the object is built
+    and again later (a reopen on log rotation, a reconnect) leaks the handle it replaces,
+    unless it closes the old one first or only opens when there is none.
+
     A handle returned to the caller is the caller's, unless a handler between the open
     and the return leaves without closing it (`except BlockingIOError: return None`).
 
@@ -143,6 +147,31 @@ class UnclosedFile(ResourceRule):
                 except OSError:  # the open itself failed: nothing to close
                     return None
                 return f
+            """
+        ),
+        Valid(
+            """
+            import os
+
+            class Tail:
+                def __init__(self, path):
+                    self.path = path
+                    self.fh = None
+                    self._open()
+
+                def _open(self):
+                    if self.fh is not None:
+                        self.fh.close()  # closed before it is replaced
+                    self.fh = open(self.path, "rb")
+
+                def readline(self):
+                    line = self.fh.readline()
+                    if not line:
+                        self._open()
+                    return line
+
+                def close(self):
+                    self.fh.close()
             """
         ),
     ]
@@ -278,5 +307,29 @@ class UnclosedFile(ResourceRule):
                 return fh
             """,
             line=4,
+        ),
+        Invalid(
+            """
+            import os
+
+            class Tail:
+                def __init__(self, path):
+                    self.path = path
+                    self._open()
+
+                def _open(self):
+                    self.fh = open(self.path, "rb")  # on rotation the old handle is dropped open
+                    self.inode = os.fstat(self.fh.fileno()).st_ino
+
+                def readline(self):
+                    line = self.fh.readline()
+                    if not line and os.stat(self.path).st_ino != self.inode:
+                        self._open()
+                    return line
+
+                def close(self):
+                    self.fh.close()
+            """,
+            line=9,
         ),
     ]
