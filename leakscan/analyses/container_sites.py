@@ -244,6 +244,16 @@ class SiteClassifier:
         method = attr.attr.value
         call = self.index.parent(attr)
         if not (isinstance(call, cst.Call) and call.func is attr):
+            handed = self.index.parent(call) if isinstance(call, cst.Arg) else None
+            if (
+                isinstance(call, cst.Arg)
+                and method in SHRINK_METHODS
+                and isinstance(handed, cst.Call)
+                and isinstance(handed.func, cst.Attribute)
+                and handed.func.attr.value in _CALLBACK_REGISTRARS
+            ):
+                # ``task.add_done_callback(self._tasks.discard)``: each task removes itself.
+                self._add(c, handed, "shrink", f".{method} as a callback")
             return
         if method in GROW_METHODS:
             key = call.args[0].value if call.args else None
@@ -558,6 +568,10 @@ class SiteClassifier:
             return
         for use in uses:
             self._classify(c, use, depth + 1)
+
+
+# Methods that store a callable to run later: a bound ``discard`` handed to one shrinks.
+_CALLBACK_REGISTRARS = frozenset({"add_done_callback", "call_soon", "call_later", "addBoth", "addCallback"})
 
 
 def _is_store(index: ModuleIndex, name: cst.Name) -> bool:

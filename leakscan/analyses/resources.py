@@ -103,11 +103,16 @@ _CLOSERS = frozenset(
         "communicate",
         "cleanup",
         "quit",
+        "logout",  # an IMAP connection
         "unbind",  # an LDAP connection
         "unbind_s",
         "unbind_ext",
         "unbind_ext_s",
     }
+)
+# Connections whose ``with`` block commits or rolls back and leaves them open.
+COMMIT_ONLY_WITH = frozenset(
+    {"sqlite3.connect", "psycopg2.connect", "pyodbc.connect", "mysql.connector.connect", "MySQLdb.connect"}
 )
 _STDIO = frozenset({"stdin", "stdout", "stderr"})
 # Hand-offs that may only borrow the handle for the call.
@@ -272,7 +277,7 @@ class ResourceAnalysis:
         if isinstance(parent, cst.WithItem):
             if (
                 isinstance(node, cst.Call)
-                and index.qualified_name(node.func) == "sqlite3.connect"
+                and index.qualified_name(node.func) in COMMIT_ONLY_WITH
                 and not self._closed_after_with(parent, scope)
             ):
                 # The connection's context manager commits or rolls back; it never closes.
@@ -460,6 +465,8 @@ class ResourceAnalysis:
                 continue
             parent = index.parent(use)
             if isinstance(parent, cst.WithItem):
+                if self._opener in COMMIT_ONLY_WITH:
+                    continue  # ``with conn:`` commits; the connection stays open
                 return ("with", "entered by a later with", "", name)
             if isinstance(parent, cst.Attribute) and parent.value is use:
                 if parent.attr.value == "pid" and self._reaped(parent):
@@ -561,7 +568,7 @@ class ResourceAnalysis:
             if isinstance(ancestor, (cst.FunctionDef, cst.Lambda)):
                 # Nothing here catches the timeout: it propagates and the child runs on.
                 # (``wait(timeout=...)`` after ``terminate()`` is a shutdown's last try.)
-                return func.attr.value == "communicate"
+                return func.attr.value == "communicate" or not self._stopped_before(close, name, ancestor)
             if isinstance(ancestor, cst.Try):
                 for handler in ancestor.handlers:
                     caught = self.index.module.code_for_node(handler.type) if handler.type else "Exception"
@@ -573,6 +580,16 @@ class ResourceAnalysis:
                     reaped = any(f"{name}.{verb}(" in body for verb in ("communicate", "wait"))
                     return not (reaped or "waitpid" in body)
         return False
+
+    def _stopped_before(self, close: cst.Call, name: str, function: cst.CSTNode) -> bool:
+        """``proc.terminate()`` (or kill, send_signal) comes before ``close`` in ``function``."""
+        return any(
+            isinstance(call.func, cst.Attribute)
+            and call.func.attr.value in ("terminate", "kill", "send_signal")
+            and dotted(call.func.value) == name
+            and self.index.before(call, close)
+            for call in self.index.calls_in(function)
+        )
 
     def _work_between(self, binding: cst.Name, close: cst.Call, name: str) -> bool:
         """Between the statement that opens the resource and the one that closes it, in the

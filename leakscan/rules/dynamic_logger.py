@@ -9,6 +9,7 @@ from leakscan.analyses.index import ModuleIndex
 from leakscan.analyses.key_domain import KeyDomains
 from leakscan.analyses.lifetime import in_program_main, made_once
 from leakscan.analyses.names import component_name, data_named
+from leakscan.analyses.phases import Phases
 from leakscan.findings import Level
 from leakscan.rule import FileContext, Invalid, Rule, Valid
 
@@ -131,6 +132,25 @@ class DynamicLogger(Rule):
                 runner.serve_forever()
             """
         ),
+        Valid(
+            """
+            import logging
+
+            PLUGINS = {}
+
+            def plugin(name):
+                def deco(cls):
+                    # runs at import, once per decorated class
+                    cls.log = logging.getLogger(f"assistant.plugins.{name}")
+                    PLUGINS[name] = cls
+                    return cls
+                return deco
+
+            @plugin("weather")
+            class Weather:
+                pass
+            """
+        ),
     ]
     INVALID = [
         Invalid(
@@ -227,15 +247,18 @@ class DynamicLogger(Rule):
             # the program's one runner is built: one logger per configured job.
             owner = scope.class_scope
             at_start = owner is not None and scope.name == "__init__" and made_once(index, owner.name)
-            if scope.kind == "module" or once or at_start:
+            # ``def deco(cls): cls.log = getLogger(f"plugins.{name}")`` of ``@plugin("x")``:
+            # a registration decorator runs at import, once per decorated class.
+            at_import = scope.kind == "module" or ctx.analysis(Phases).of(scope) == "import"
+            if at_import or once or at_start:
                 ctx.safe(
                     self,
                     call,
                     symbol=symbol,
                     kind=called,
-                    verdict="at-import" if scope.kind == "module" else "once-per-run",
+                    verdict="at-import" if at_import else "once-per-run",
                     detail="created once, at import time"
-                    if scope.kind == "module"
+                    if at_import
                     else "created once per run, by the program's main code"
                     if once
                     else "created while the program's only object of its class is built",

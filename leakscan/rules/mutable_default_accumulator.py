@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import libcst as cst
 
-from leakscan.analyses.containers import GROW_METHODS, constructor_of
+from leakscan.analyses.containers import GROW_METHODS, SHRINK_METHODS, constructor_of
 from leakscan.analyses.exprs import all_params, is_literal, subscript_key
 from leakscan.analyses.finite_types import generated_class
 from leakscan.analyses.index import ModuleIndex, Scope
@@ -142,6 +142,17 @@ class MutableDefaultAccumulator(Rule):
                 return styles["font"]
             """
         ),
+        Valid(
+            """
+            import statistics
+
+            def smooth(value, history=[]):
+                history.append(value)
+                if len(history) > 5:
+                    history.pop(0)  # trimmed as it goes: five values at most
+                return statistics.fmean(history)
+            """
+        ),
     ]
     INVALID = [
         Invalid(
@@ -180,7 +191,7 @@ class MutableDefaultAccumulator(Rule):
                 symbol = f"{scope.qualname}({name}=...)"
                 growth, rebound = _uses(index, scope, name, keyed=built[1] == "mapping")
                 if rebound or not growth:
-                    why = "rebound or emptied on every call" if rebound else "only read"
+                    why = "rebound, emptied or trimmed by the function" if rebound else "only read"
                     ctx.safe(
                         self,
                         param.default,
@@ -238,8 +249,14 @@ def _uses(index: ModuleIndex, scope: Scope, name: str, *, keyed: bool) -> tuple[
             if isinstance(parent.operator, (cst.AddAssign, cst.BitOrAssign)):
                 growth.append(parent)
             continue
-        if isinstance(parent, cst.Attribute) and parent.value is use and parent.attr.value == "clear":
-            return growth, True  # ``buf.clear()``: a scratch buffer emptied on every call
+        if isinstance(parent, cst.Attribute) and parent.value is use and parent.attr.value in SHRINK_METHODS:
+            return growth, True  # ``buf.clear()``, ``history.pop(0)``: emptied or trimmed as it goes
+        if (
+            isinstance(parent, cst.Subscript)
+            and parent.value is use
+            and isinstance(index.parent(parent), cst.Del)
+        ):
+            return growth, True  # ``del history[:-5]``
         if isinstance(parent, cst.Attribute) and parent.value is use and parent.attr.value in GROW_METHODS:
             call = index.parent(parent)
             if isinstance(call, cst.Call) and call.func is parent:

@@ -601,6 +601,25 @@ class UnboundedMapping(ContainerRule):
                     return self.get_response(request)
             """
         ),
+        Valid(
+            """
+            import asyncio
+
+            class GameServer:
+                def __init__(self):
+                    self._tasks = set()
+
+                def spawn(self, coro):
+                    task = asyncio.get_running_loop().create_task(coro)
+                    self._tasks.add(task)
+                    task.add_done_callback(self._tasks.discard)  # each task removes itself
+
+                async def serve_forever(self):
+                    while True:
+                        self.spawn(self.tick())
+                        await asyncio.sleep(1)
+            """
+        ),
     ]
     INVALID = [
         Invalid(

@@ -173,6 +173,19 @@ class UnclosedResource(ResourceRule):
                     await writer.wait_closed()
             """
         ),
+        Valid(
+            """
+            import imaplib
+
+            def unread(host, user, password):
+                imap = imaplib.IMAP4_SSL(host)
+                try:
+                    imap.login(user, password)
+                    return imap.select("INBOX")
+                finally:
+                    imap.logout()  # closes the connection
+            """
+        ),
     ]
     INVALID = [
         Invalid(
@@ -324,6 +337,27 @@ class UnclosedResource(ResourceRule):
                 except subprocess.TimeoutExpired:
                     proc.kill()  # killed, never waited for: a zombie
                     raise
+            """,
+            line=4,
+        ),
+        Invalid(
+            """
+            import sqlite3
+
+            def snapshot(db, rows):
+                conn = sqlite3.connect(db)
+                with conn:  # commits; the connection stays open
+                    conn.executemany("INSERT INTO t VALUES (?)", rows)
+            """,
+            line=4,
+        ),
+        Invalid(
+            """
+            import subprocess
+
+            def clone(url, workdir):
+                proc = subprocess.Popen(["git", "clone", url, workdir])
+                return proc.wait(timeout=300)  # TimeoutExpired: nothing kills or reaps git
             """,
             line=4,
         ),
