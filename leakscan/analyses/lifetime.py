@@ -14,7 +14,7 @@ import re
 import libcst as cst
 
 from leakscan.analyses.exprs import dotted
-from leakscan.analyses.index import ModuleIndex, Scope
+from leakscan.analyses.index import ModuleIndex, Scope, children_of
 from leakscan.analyses.phases import Phases, under_main_guard
 
 # Class-name endings of objects that usually live as long as the service.
@@ -92,11 +92,9 @@ class _ServiceFacts:
         self.running: set[Scope] = set()
         for loop in index.whiles:
             method = index.scope(loop).function_scope()
-            if (
-                method.class_scope is not None
-                and method.self_name
-                and _STOP_FLAG.search(index.module.code_for_node(loop.test))
-            ):
+            if method.class_scope is None or not method.self_name:
+                continue
+            if _STOP_FLAG.search(index.module.code_for_node(loop.test)) or _waits_for_stop(index, loop):
                 self.running.add(method.class_scope)
         for call in index.calls:
             if (index.qualified_name(call.func) or "").rsplit(".", 1)[-1] not in ("Thread", "Timer"):
@@ -114,6 +112,22 @@ class _ServiceFacts:
                     and target.value.value == method.self_name
                 ):
                     self.running.add(method.class_scope)
+
+
+_STOP_EVENT = re.compile(r"\b\w*(stop|shutdown|closing|quit|exit|cancel)\w*\.(wait|is_set)\(", re.I)
+
+
+def _waits_for_stop(index: ModuleIndex, loop: cst.While) -> bool:
+    """``while True: ...; if stop.wait(RESYNC): return``: the loop runs until its owner is
+    told to stop, through an event it was handed as well as one of its own."""
+    if not (isinstance(loop.test, cst.Name) and loop.test.value in ("True", "1")) and not (
+        isinstance(loop.test, cst.Integer) and loop.test.value == "1"
+    ):
+        return _STOP_EVENT.search(index.module.code_for_node(loop.test)) is not None
+    for node in children_of(loop.body):
+        if isinstance(node, cst.If) and _STOP_EVENT.search(index.module.code_for_node(node.test)):
+            return True
+    return False
 
 
 def _part_of_long_lived(index: ModuleIndex, owner: Scope, endless: set[Scope] | None, depth: int) -> bool:

@@ -259,6 +259,19 @@ def data_named(key: cst.BaseExpression | None) -> bool:
     return any(w in _WHO_WORDS for piece in text.split(".") for w in name_words(piece))
 
 
+# Who a request comes from: a container keyed by one of these holds many callers' data.
+_CALLER_WORDS = frozenset({"user", "client", "customer", "account", "player", "session", "peer", "chat"})
+
+
+def caller_named(key: cst.BaseExpression | None) -> bool:
+    """``user_id``, ``msg.chat_id``, ``session_key``: a key named for who is calling, so
+    the object keeping it serves many callers and outlives any one request."""
+    text = dotted(key) if key is not None else None
+    return text is not None and any(
+        w in _CALLER_WORDS for piece in text.split(".") for w in name_words(piece)
+    )
+
+
 def component_name(key: cst.BaseExpression) -> bool:
     """``task.name``, ``self.name``, a parameter ``name`` or ``logger_name``: the name of
     something the program configures (a plugin, a job, a logger, a module).  Not

@@ -14,6 +14,7 @@ from leakscan.analyses.key_domain import KeyDomains
 from leakscan.analyses.lifetime import long_lived_class, module_singleton
 from leakscan.analyses.loops import LoopAnalysis
 from leakscan.analyses.names import (
+    caller_named,
     data_named,
     registration_scope,
     stores_callable,
@@ -142,7 +143,10 @@ def confidence_for(ctx: FileContext, container: Container, growth: tuple[Site, .
     }
     # A size check on the container shows its author expects it to fill up over a long life.
     checked = bool(container.of_kind("check"))
-    if not checked and not long_lived_class(ctx.index, container.owner, endless):
+    # Keyed by who calls (``self._rate[user_id]``): the object serves many users, so it
+    # outlives any one request.
+    serves_many = container.family == "mapping" and any(caller_named(s.key) for s in growth)
+    if not checked and not serves_many and not long_lived_class(ctx.index, container.owner, endless):
         return Level.LOW, "nothing shows that its object outlives a request"
     return (Level.HIGH if traffic_named(container.name) else Level.MEDIUM), ""
 

@@ -26,6 +26,12 @@ class UnboundedMapping(ContainerRule):
     bounded (`weakref.WeakValueDictionary`, `cachetools` caches). When the container
     is handed to code leakscan cannot see, the finding has medium confidence.
 
+    An instance attribute is reported when its object visibly outlives a request: a
+    service class (a loop until it is told to stop, a thread on its own method, a
+    server-like name), a module singleton, a part of one, or an object that keys its data
+    by who calls (`self._rate[user_id]`: it serves many users). Otherwise it is low
+    confidence: a per-request object dies with its request.
+
     ## Example
     ```python
     class CachingEngine:
@@ -1135,5 +1141,41 @@ class UnboundedMapping(ContainerRule):
                 return handler(req.get("params"))
             """,
             line=3,
+        ),
+        Invalid(
+            """
+            import time
+            from collections import defaultdict, deque
+
+            class Assistant:
+                def __init__(self, model):
+                    self.model = model
+                    # keyed by user: the object serves many users, so it outlives a request
+                    self._rate = defaultdict(lambda: deque(maxlen=20))
+
+                def handle(self, user_id, text):
+                    self._rate[user_id].append(time.monotonic())
+                    return self.model(text)
+            """,
+            line=8,
+        ),
+        Invalid(
+            """
+            class Reconciler:
+                def __init__(self, namespaces):
+                    self.namespaces = namespaces
+                    self.apply_counts = {}
+
+                def apply(self, widget):
+                    self.apply_counts[widget.uid] = self.apply_counts.get(widget.uid, 0) + 1
+
+                def run(self, stop):
+                    while True:  # runs until it is told to stop: a service
+                        for widget in self.list_widgets():
+                            self.apply(widget)
+                        if stop.wait(30):
+                            return
+            """,
+            line=4,
         ),
     ]
