@@ -73,7 +73,8 @@ class KeyDomains:
 
     def _decide(self, expr: cst.BaseExpression, depth: int, seen: Seen) -> bool:
         if is_literal(expr):
-            return True
+            # ``BUILD_QUEUE`` is UPPER_CASE but a queue of jobs, not a constant.
+            return not (isinstance(expr, cst.Name) and self._changing_container(expr.value))
         if program_bounded_key(expr) and not self._read_from_data(expr):
             return True  # ``kind``, ``cls``: a name's hint, unless the code says otherwise
         if isinstance(expr, cst.Name):
@@ -257,6 +258,13 @@ class KeyDomains:
                 if container.lifetime == "module" and container.name == expr.value:
                     return judge(container).safe in _FIXED_CONTENT
         return collection(expr)
+
+    def _changing_container(self, name: str) -> bool:
+        """A module container of that name whose contents change at run time."""
+        return any(
+            c.lifetime == "module" and c.name == name and judge(c).safe not in _FIXED_CONTENT
+            for c in self.index.analysis(ContainerAnalysis).containers
+        )
 
     def _read_from_data(self, expr: cst.BaseExpression) -> bool:
         """``method = req.get("method", "")``: a local read from a request's data, whatever

@@ -156,8 +156,10 @@ class Phases:
         refs = []
         for ref in self.index.names.get(name, ()):
             parent = self.index.parent(ref)
-            if isinstance(parent, (cst.FunctionDef, cst.ClassDef)) and parent.name is ref:
-                continue
+            if isinstance(parent, (cst.FunctionDef, cst.ClassDef, cst.Param)) and parent.name is ref:
+                continue  # ``def dag(...)``, and ``def run(self, dag: Dag)`` shadowing it
+            if isinstance(parent, (cst.AnnAssign, cst.AssignTarget)) and parent.target is ref:
+                continue  # ``dag: Dag`` in a dataclass body binds a field, it calls nothing
             if isinstance(parent, cst.Arg) and parent.keyword is ref:
                 continue
             if self.index.scope(ref).resolves_to_module(name):

@@ -626,6 +626,35 @@ class UnboundedMapping(ContainerRule):
                         await asyncio.sleep(1)
             """
         ),
+        Valid(
+            """
+            from dataclasses import dataclass
+
+            DAGS = {}
+
+            @dataclass
+            class Run:
+                dag: str  # a field named like the function below: no call of it
+
+            def dag(name, every):
+                DAGS[name] = every
+                return name
+
+            dag("orders_hourly", 3600)  # filled at import
+
+            class Scheduler:
+                def __init__(self):
+                    self.last_started = {}
+
+                def tick(self, now):
+                    for name in DAGS:
+                        self.last_started[name] = now
+
+                def run_forever(self):
+                    while True:
+                        self.tick(0)
+            """
+        ),
     ]
     INVALID = [
         Invalid(
@@ -1175,6 +1204,23 @@ class UnboundedMapping(ContainerRule):
                             self.apply(widget)
                         if stop.wait(30):
                             return
+            """,
+            line=4,
+        ),
+        Invalid(
+            """
+            from collections import deque
+
+            BUILD_QUEUE = deque()  # UPPER_CASE, but a queue of jobs, not a constant
+            BUILDS_BY_SHA = {}
+
+            def on_push(payload):
+                BUILD_QUEUE.append({"sha": payload["after"]})
+
+            def build_worker():
+                while True:
+                    job = BUILD_QUEUE.popleft()
+                    BUILDS_BY_SHA[job["sha"]] = run_build(job)
             """,
             line=4,
         ),
