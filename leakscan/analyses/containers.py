@@ -264,7 +264,8 @@ class ContainerAnalysis:
                     refs.append(attr_ref)
         if container.lifetime == "instance":
             # A record's field is filled from outside (``self.stats.rejected.append(t)``), and
-            # so is a module singleton's attribute (``hub = ChatHub()``; ``hub.rooms[n] = r``).
+            # so is a module singleton's attribute (``hub = ChatHub()``; ``hub.rooms[n] = r``)
+            # or that of an object another one holds (``self.cache.by_client[ip] += n``).
             record = field_factory(container.value, index) is not None
             refs += self._outside_refs(container, related, refs, singleton_only=not record)
         if container.lifetime == "class":
@@ -308,8 +309,10 @@ class ContainerAnalysis:
             )
             if held not in holders:
                 continue  # ``form.errors``: not known to be one of ours
-            if singleton_only and not (
-                isinstance(base, cst.Name) and index.scope(ref).resolves_to_module(base.value)
+            if (
+                singleton_only
+                and isinstance(base, cst.Name)
+                and not index.scope(ref).resolves_to_module(base.value)
             ):
                 continue  # a local ``hub`` is not the module's
             method = self._method_binding(index.scope(ref), ref.value)
@@ -320,19 +323,17 @@ class ContainerAnalysis:
 
     def _holders(self, owner: Scope, module_only: bool = False) -> set[str]:
         """Names and attributes bound to an object of ``owner``: ``stats = Stats()``,
-        ``self.stats = Stats()``; with ``module_only``, module globals only."""
+        ``self.cache = ResponseCache()``; with ``module_only``, names only at module level
+        (a local ``hub`` may be any object), attributes anywhere."""
         names: set[str] = set()
         for call in self.index.calls:
             if not (isinstance(call.func, cst.Name) and call.func.value == owner.name):
                 continue
             assign = self.index.parent(call)
-            if module_only and (
-                not isinstance(assign, cst.Assign) or self.index.scope(assign) is not self.index.root
-            ):
-                continue
             if isinstance(assign, cst.Assign):
+                at_module = self.index.scope(assign) is self.index.root
                 for t in assign.targets:
-                    if isinstance(t.target, cst.Name):
+                    if isinstance(t.target, cst.Name) and (at_module or not module_only):
                         names.add(t.target.value)
                     elif isinstance(t.target, cst.Attribute):
                         names.add(t.target.attr.value)

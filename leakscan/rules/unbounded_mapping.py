@@ -1224,4 +1224,26 @@ class UnboundedMapping(ContainerRule):
             """,
             line=4,
         ),
+        Invalid(
+            """
+            import http.server
+            from collections import defaultdict
+
+            class ResponseCache:
+                def __init__(self):
+                    self.bytes_by_client = defaultdict(int)
+
+            class ProxyServer(http.server.ThreadingHTTPServer):
+                def __init__(self, address, handler):
+                    super().__init__(address, handler)
+                    self.cache = ResponseCache()
+
+            class ProxyHandler(http.server.BaseHTTPRequestHandler):
+                def do_GET(self):
+                    body = b"..."
+                    # grown from another class through the object that holds the cache
+                    self.server.cache.bytes_by_client[self.client_address[0]] += len(body)
+            """,
+            line=6,
+        ),
     ]
