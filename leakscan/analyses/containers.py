@@ -23,7 +23,7 @@ from leakscan.analyses.container_model import (
 )
 from leakscan.analyses.container_sites import SiteClassifier
 from leakscan.analyses.container_verdict import judge
-from leakscan.analyses.exprs import source, subscript_key
+from leakscan.analyses.exprs import all_params, dotted, source, subscript_key
 from leakscan.analyses.index import ModuleIndex, Scope
 from leakscan.analyses.phases import INIT_METHODS, Phases
 
@@ -293,8 +293,6 @@ class ContainerAnalysis:
         ):
             return []
         holders = self._holders(container.owner, singleton_only) if container.owner is not None else set()
-        if not holders:
-            return []
         found: list[cst.BaseExpression] = []
         for ref in index.attributes.get(container.name, ()):
             if ref in own or ref is container.target:
@@ -307,11 +305,13 @@ class ContainerAnalysis:
                 if isinstance(base, cst.Attribute)
                 else None
             )
-            if held not in holders:
+            typed = isinstance(base, cst.Name) and self._annotated_as(base, container.owner)
+            if held not in holders and not typed:
                 continue  # ``form.errors``: not known to be one of ours
             if (
                 singleton_only
                 and isinstance(base, cst.Name)
+                and not typed
                 and not index.scope(ref).resolves_to_module(base.value)
             ):
                 continue  # a local ``hub`` is not the module's
@@ -320,6 +320,34 @@ class ContainerAnalysis:
                 continue  # another class's own attribute
             found.append(ref)
         return found
+
+    def _annotated_as(self, name: cst.Name, owner: Scope | None) -> bool:
+        """``hub: Hub = request.app["hub"]`` or ``def poll(hub: Hub)``: a variable the code
+        declares to hold an object of ``owner``."""
+        if owner is None:
+            return False
+        function = self.index.scope(name).function_scope()
+        node = function.node
+        annotations: list[cst.BaseExpression] = []
+        if isinstance(node, cst.FunctionDef):
+            annotations += [
+                p.annotation.annotation
+                for p in all_params(node)
+                if p.name.value == name.value and p.annotation
+            ]
+        for use in self.index.names.get(name.value, ()):
+            holder = self.index.parent(use)
+            if (
+                isinstance(holder, cst.AnnAssign)
+                and holder.target is use
+                and self.index.scope(use).function_scope() is function
+            ):
+                annotations.append(holder.annotation.annotation)
+        return any(
+            dotted(a) == owner.name
+            or (isinstance(a, cst.SimpleString) and a.value.strip("\"'") == owner.name)
+            for a in annotations
+        )
 
     def _holders(self, owner: Scope, module_only: bool = False) -> set[str]:
         """Names and attributes bound to an object of ``owner``: ``stats = Stats()``,

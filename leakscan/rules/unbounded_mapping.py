@@ -1246,4 +1246,27 @@ class UnboundedMapping(ContainerRule):
             """,
             line=6,
         ),
+        Invalid(
+            """
+            from aiohttp import web
+
+            class Hub:
+                def __init__(self):
+                    self.legacy = {}
+
+            async def poll(request):
+                hub: Hub = request.app["hub"]  # declared one of ours
+                kiosk_id = request.query["id"]
+                if kiosk_id not in hub.legacy:
+                    hub.legacy[kiosk_id] = object()  # registered on first poll, never expired
+                return web.Response()
+
+            def make_app():
+                app = web.Application()
+                app["hub"] = Hub()  # one hub for the app's life
+                app.router.add_get("/poll", poll)
+                return app
+            """,
+            line=5,
+        ),
     ]
