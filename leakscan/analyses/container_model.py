@@ -263,6 +263,9 @@ def bounded_entries(expr: cst.BaseExpression | None, index: ModuleIndex) -> bool
         return len(values) == len(expr.elements) > 0 and all(
             (made := constructor_of(v, index)) is not None and made[2] is not None for v in values
         )
+    if isinstance(expr, cst.DictComp):  # ``{s: deque(maxlen=390) for s in SYMBOLS}``
+        made = constructor_of(expr.value, index)
+        return made is not None and made[2] is not None
     if not isinstance(expr, cst.Call) or index.qualified_name(expr.func) != "collections.defaultdict":
         return False
     factory = call_arg(expr, 0, "default_factory")

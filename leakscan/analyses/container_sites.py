@@ -355,6 +355,8 @@ class SiteClassifier:
                     # The value under a literal key still grows: not bounded by the key,
                     # unless every value is a bounded container (``deque(maxlen=N)``).
                     grows = not bounded_entries(c.value, index)
+                    if not grows and c.kind not in AUTO_INSERT:
+                        return  # ``candles[s].append(t)`` on a plain dict adds no key either
                     self._add(
                         c,
                         call,
@@ -648,10 +650,10 @@ def fixed_attribute(index: ModuleIndex, expr: cst.Attribute) -> bool:
     assigned = False
     for ref in index.attributes.get(expr.attr.value, ()):
         parent = index.parent(ref)
-        if isinstance(parent, cst.AssignTarget) and parent.target is ref:
+        if isinstance(parent, (cst.AssignTarget, cst.AnnAssign)) and parent.target is ref:
             if index.scope(ref).function_scope().name not in INIT_METHODS:
                 return False
-            assigned = True
+            assigned = True  # ``self.candles: dict[str, deque] = {...}`` too
         elif isinstance(parent, cst.Attribute) and parent.value is ref and parent.attr.value in GROW_METHODS:
             return False
         elif isinstance(parent, cst.AugAssign) and parent.target is ref:

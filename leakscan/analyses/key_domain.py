@@ -83,6 +83,7 @@ class KeyDomains:
             return (
                 dotted(expr) == "sys.modules"
                 or self._configuration(expr)
+                or self._validated(expr)  # ``if tick.symbol not in self.candles: return``
                 or (component_name(expr) and not self._local_value(expr.value))
                 or self._bounded(expr.value, depth + 1, seen)
             )
@@ -208,6 +209,14 @@ class KeyDomains:
             if self.types.flag(scope, name.value):
                 return True
             if self._bounded_parameter(scope, name.value, depth, seen):
+                return True
+            if (
+                not data_named(name)
+                and scope.kind == "function"
+                and self._passed_values_bounded(scope, name.value, depth, seen) is True
+            ):
+                # ``METRICS.observe(request.endpoint or "unknown")``: every call here passes a
+                # bounded value, and the name does not say a caller's data (``user_id`` would).
                 return True
             # Nothing here says where a public function's ``name`` comes from; the word does,
             # unless a call here passes something else (``hub.room(room)`` with a client's room).
@@ -441,6 +450,8 @@ class KeyDomains:
             # A keyword-only parameter has no position: only its keyword binds it.
             arg = call_arg(call, len(call.args) if position is None else position, param)
             value = arg if arg is not None else default
+            if arg is None and isinstance(default, (cst.List, cst.Dict, cst.Set)):
+                return False  # ``found=[]``: a default the function fills, not a value
             if hinted and value is not None and not _mentions_data(value):
                 continue  # ``getLogger(name)``, ``getChild(suffix)``: a hint passed on, not data
             if value is None or not self._bounded(value, depth + 1, seen):

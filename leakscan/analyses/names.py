@@ -183,6 +183,21 @@ _DOMAIN_KEY_WORDS = frozenset(
         "environment",
         "region",
         "zone",
+        # ISO tables: a few hundred values at most
+        "currency",
+        "country",
+    }
+)
+
+
+# What a web framework matched a request to: one of the program's routes.
+_ROUTE_OF_REQUEST = frozenset(
+    {
+        "request.endpoint",
+        "request.url_rule",
+        "request.url_rule.rule",
+        "request.blueprint",
+        "request.matched_route",
     }
 )
 
@@ -213,6 +228,8 @@ def program_bounded_key(key: cst.BaseExpression | None) -> bool:
         "route_name",
     ):
         return True
+    if dotted(key) in _ROUTE_OF_REQUEST:
+        return True  # Flask's ``request.endpoint``: the view that matched, one of the app's
     if isinstance(key, cst.Attribute) and any(w in ("type", "kind") for w in name_words(key.attr.value)):
         return True  # ``event.event_type``, ``job.kind``: one of a few kinds, as a name says below
     if isinstance(key, cst.Name):

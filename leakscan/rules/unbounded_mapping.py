@@ -32,6 +32,11 @@ class UnboundedMapping(ContainerRule):
     by who calls (`self._rate[user_id]`: it serves many users). Otherwise it is low
     confidence: a per-request object dies with its request.
 
+    Keys the program bounds give low confidence: its own modules, classes and routes
+    (`request.endpoint`), configuration fixed at start (`for s in SYMBOLS`, keys checked
+    against it first), ISO codes, and a function's parameter when every call in the
+    module passes such a value, unless its name says it is a caller's data (`user_id`).
+
     ## Example
     ```python
     class CachingEngine:
@@ -655,6 +660,52 @@ class UnboundedMapping(ContainerRule):
                         self.tick(0)
             """
         ),
+        Valid(
+            """
+            from collections import deque
+
+            SYMBOLS = ("AAPL", "MSFT", "NVDA")
+
+            class TickerHub:
+                def __init__(self):
+                    self.candles: dict[str, deque] = {s: deque(maxlen=390) for s in SYMBOLS}
+                    self.last_price: dict[str, float] = {}
+
+                def on_tick(self, tick):
+                    if tick.symbol not in self.candles:  # only the configured symbols
+                        return
+                    self.last_price[tick.symbol] = tick.price
+                    self.candles[tick.symbol].append(tick.price)  # a plain dict: no new key
+
+                async def run_forever(self):
+                    while True:
+                        self.on_tick(await self.next_tick())
+            """
+        ),
+        Valid(
+            """
+            from collections import Counter
+
+            from flask import Flask, request
+
+            app = Flask(__name__)
+
+            class AdminMetrics:
+                def __init__(self):
+                    self.page_views = Counter()
+
+                def observe(self, endpoint):
+                    self.page_views[endpoint] += 1
+
+            METRICS = AdminMetrics()
+
+            @app.after_request
+            def record(response):
+                # every call passes the matched view's name: one of the app's routes
+                METRICS.observe(request.endpoint or "unknown")
+                return response
+            """
+        ),
     ]
     INVALID = [
         Invalid(
@@ -1268,5 +1319,17 @@ class UnboundedMapping(ContainerRule):
                 return app
             """,
             line=5,
+        ),
+        Invalid(
+            """
+            SEEN = set()
+
+            def track(user_id):
+                SEEN.add(user_id)  # the module's own call passes a constant, the name says users
+
+            def heartbeat():
+                track("system")
+            """,
+            line=1,
         ),
     ]
