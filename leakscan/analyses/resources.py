@@ -223,7 +223,7 @@ class ResourceAnalysis:
     def _judge(self, call: cst.Call, opener: str) -> Resource:
         self._opener = opener
         scope = self.index.scope(call)
-        short = opener.rsplit(".", 1)[-1] + "()"
+        short = display_name(opener)
         node: cst.CSTNode = call
         parent = self.index.parent(node)
         # Wrappers that take ownership inside the same expression: io.TextIOWrapper(open(...)).
@@ -830,6 +830,15 @@ def _enclosing(scope: Scope) -> list[Scope]:
         found.append(current)
         current = current.parent
     return found
+
+
+def display_name(opener: str) -> str:
+    """``open()`` for the builtin, ``tarfile.open()``/``Path.open()`` for the others, and
+    the last part for the rest (``Popen()``, ``ZipFile()``)."""
+    parts = opener.split(".")
+    if parts[-1] == "open" and parts[0] != "builtins":
+        return ".".join(parts[-2:]) + "()"
+    return parts[-1] + "()"
 
 
 def _statements(body: cst.BaseSuite) -> list[cst.CSTNode]:

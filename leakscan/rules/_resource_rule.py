@@ -8,7 +8,7 @@ from functools import partial
 from typing import ClassVar
 
 from leakscan.analyses.index import ModuleIndex
-from leakscan.analyses.resources import Resource, ResourceAnalysis
+from leakscan.analyses.resources import Resource, ResourceAnalysis, display_name
 from leakscan.findings import Level
 from leakscan.fixes.edits import Proposal
 from leakscan.fixes.resources import context_manager
@@ -42,7 +42,7 @@ class ResourceRule(Rule):
 
     def check(self, ctx: FileContext) -> None:
         for resource in ctx.analysis(_analysis_for(self.openers)).resources:
-            kind = resource.opener.rsplit(".", 1)[-1] + "()"
+            kind = display_name(resource.opener)
             symbol = resource.scope.function_scope().qualname or "<module>"
             if resource.owner is not None:
                 verdict = _SLUGS.get(resource.owner, resource.owner)
