@@ -54,6 +54,7 @@ class SiteClassifier:
         self.index = index
         self.phases = phases
         self._wrapped: set[str] | None = None  # counters the code wraps back, once needed
+        self._shrink_refs: dict[str, list[tuple[cst.Attribute, cst.CSTNode, str]]] = {}
 
     def classify(self, container: Container, refs: list[cst.BaseExpression]) -> None:
         """Record a site for every reference ``refs`` makes to ``container``."""
@@ -66,20 +67,30 @@ class SiteClassifier:
 
     def _foreign_shrinks(self, container: Container, own: set[cst.BaseExpression]) -> None:
         """``owner.cache.clear()`` from another object still shrinks it (same attribute name)."""
-        for ref in self.index.attributes.get(container.name, ()):
-            if ref in own or ref is container.target:
-                continue
+        for ref, node, how in self._shrinks_of(container.name):
+            if ref not in own and ref is not container.target:
+                self._add(container, node, "shrink", how)
+
+    def _shrinks_of(self, name: str) -> list[tuple[cst.Attribute, cst.CSTNode, str]]:
+        """Every ``x.<name>.clear()`` and ``del x.<name>[k]`` in the module, found once per
+        attribute name however many classes have an attribute of that name."""
+        found = self._shrink_refs.get(name)
+        if found is not None:
+            return found
+        found = self._shrink_refs[name] = []
+        for ref in self.index.attributes.get(name, ()):
             parent = self.index.parent(ref)
             if isinstance(parent, cst.Attribute) and parent.value is ref:
                 call = self.index.parent(parent)
                 if isinstance(call, cst.Call) and call.func is parent and parent.attr.value in SHRINK_METHODS:
-                    self._add(container, call, "shrink", f".{parent.attr.value}() via another reference")
+                    found.append((ref, call, f".{parent.attr.value}() via another reference"))
             elif (
                 isinstance(parent, cst.Subscript)
                 and parent.value is ref
                 and (isinstance(self.index.parent(parent), cst.Del) or _in_del(self.index, parent))
             ):
-                self._add(container, parent, "shrink", "del [...] via another reference")
+                found.append((ref, parent, "del [...] via another reference"))
+        return found
 
     def _add(
         self,

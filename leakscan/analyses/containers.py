@@ -48,6 +48,8 @@ class ContainerAnalysis:
         self.phases = index.analysis(Phases)
         self.sites = SiteClassifier(index, self.phases)
         self._related: dict[Scope, set[Scope]] = {}
+        self._annotated: dict[tuple[Scope, str, Scope], bool] = {}
+        self._bindings: dict[tuple[Scope, str], tuple[Scope, str] | None] = {}
         self.containers: list[Container] = []
         self._collect()
         self._collect_closures()
@@ -327,6 +329,15 @@ class ContainerAnalysis:
         if owner is None:
             return False
         function = self.index.scope(name).function_scope()
+        if name.value in (function.self_name, function.cls_name):
+            return False  # ``self`` is its own class's, handled as such
+        memo_key = (function, name.value, owner)
+        found = self._annotated.get(memo_key)
+        if found is None:
+            found = self._annotated[memo_key] = self._declared_as(name, function, owner)
+        return found
+
+    def _declared_as(self, name: cst.Name, function: Scope, owner: Scope) -> bool:
         node = function.node
         annotations: list[cst.BaseExpression] = []
         if isinstance(node, cst.FunctionDef):
@@ -397,12 +408,19 @@ class ContainerAnalysis:
         """If ``base`` is the ``self``/``cls`` parameter of an enclosing method: (method, role)."""
         if not isinstance(base, cst.Name):
             return None
+        key = (scope, base.value)
+        if key in self._bindings:
+            return self._bindings[key]
+        found = self._bindings[key] = self._binding_of(scope, base.value)
+        return found
+
+    def _binding_of(self, scope: Scope, name: str) -> tuple[Scope, str] | None:
         current: Scope | None = scope
         while current is not None and current.kind != "module":
-            if current.kind == "function" and base.value in current.bindings:
-                if base.value == current.self_name:
+            if current.kind == "function" and name in current.bindings:
+                if name == current.self_name:
                     return (current, "self")
-                if base.value == current.cls_name:
+                if name == current.cls_name:
                     return (current, "cls")
                 return None
             current = current.parent

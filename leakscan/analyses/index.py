@@ -215,12 +215,21 @@ class ModuleIndex:
             current = self.parents.get(current)
 
     def scope(self, node: cst.CSTNode) -> Scope:
-        """The innermost scope containing ``node``."""
-        for candidate in (node, *self.ancestors(node)):
+        """The innermost scope containing ``node`` (remembered for the nodes asked about:
+        analyses ask again and again about the same statements)."""
+        found = self.scope_of.get(node)
+        if found is not None:
+            return found
+        walked = [node]
+        for candidate in self.ancestors(node):
             found = self.scope_of.get(candidate)
             if found is not None:
-                return found
-        return self.root
+                break
+            walked.append(candidate)
+        found = found or self.root
+        for seen in walked:
+            self.scope_of[seen] = found
+        return found
 
     def in_finally(self, node: cst.CSTNode) -> bool:
         """``node`` runs in the ``finally`` of a ``try`` of its own function."""

@@ -20,16 +20,9 @@ def size_checked(index: ModuleIndex, c: Container, node: cst.CSTNode, scope: Sco
         return False
     wanted = {f"len({target})"}
     home = scope.function_scope()
-    for assign in index.assigns:
-        if (
-            isinstance(assign, cst.Assign)
-            and isinstance(assign.value, cst.Call)
-            and len(assign.targets) == 1
-            and isinstance(assign.targets[0].target, cst.Name)
-            and index.scope_of[assign].function_scope() is home
-            and "".join(index.module.code_for_node(assign.value).split()) == f"len({target})"
-        ):
-            wanted.add(assign.targets[0].target.value)
+    for variable, measured in index.analysis(_length_locals).get(home, ()):
+        if measured == f"len({target})":
+            wanted.add(variable)
     for ancestor in index.ancestors(node):
         if isinstance(ancestor, (cst.FunctionDef, cst.ClassDef, cst.Lambda)):
             break
@@ -43,6 +36,24 @@ def size_checked(index: ModuleIndex, c: Container, node: cst.CSTNode, scope: Sco
             if isinstance(ancestor, cst.If) and receiver is not None and test == f"not{receiver}":
                 return True  # ``if not self.lock: self.lock.append(Lock())``: filled once
     return False
+
+
+def _length_locals(index: ModuleIndex) -> dict[Scope, list[tuple[str, str]]]:
+    """``n = len(self.items)`` per function: the variable and the call, spaces removed."""
+    found: dict[Scope, list[tuple[str, str]]] = {}
+    for assign in index.assigns:
+        if (
+            isinstance(assign, cst.Assign)
+            and isinstance(assign.value, cst.Call)
+            and isinstance(assign.value.func, cst.Name)
+            and assign.value.func.value == "len"
+            and len(assign.targets) == 1
+            and isinstance(assign.targets[0].target, cst.Name)
+        ):
+            home = index.scope_of[assign].function_scope()
+            code = "".join(index.module.code_for_node(assign.value).split())
+            found.setdefault(home, []).append((assign.targets[0].target.value, code))
+    return found
 
 
 def checked_first(index: ModuleIndex, growth: cst.Call) -> bool:
