@@ -351,6 +351,8 @@ class SiteClassifier:
         ):
             # ``seen = recent[user_id]; seen.append(x)``: the read inserts the key.
             grows = self._alias_grows(parent)
+            if grows and bounded_entries(c.value, index):
+                grows = False  # ``window = prices[sym]; window.append(p)`` into a deque(maxlen)
             for length in self._alias_lengths(parent):
                 self._entry_check(c, length)  # ``history = d[k]; if len(history) > N: warn``
             if grows is not None:

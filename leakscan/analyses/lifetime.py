@@ -158,7 +158,11 @@ def module_singleton(index: ModuleIndex, class_name: str) -> bool:
             factory = index.scope(call).function_scope()
             if factory.kind == "function" and factory.has_decorator("cache", "lru_cache"):
                 return True
-            if factory.kind == "function" and in_program_main(index, call) and _serves_a_loop(index, factory):
+            if (
+                factory.kind == "function"
+                and in_program_main(index, call)
+                and (_serves_a_loop(index, factory) or _handed_to_a_loop(index, call))
+            ):
                 return True
             if _kept_in_module(index, call):
                 return True
@@ -178,6 +182,22 @@ def _serves_a_loop(index: ModuleIndex, main: Scope) -> bool:
     """The main function runs a loop (``while not stop.wait(30): tailer.scan()``): what it
     builds serves the whole run, not one task."""
     return any(index.scope(loop).function_scope() is main for loop in index.whiles)
+
+
+def _handed_to_a_loop(index: ModuleIndex, call: cst.Call) -> bool:
+    """``serve(Resolver())``: handed to a function of this module that runs a loop."""
+    arg = index.parent(call)
+    outer = index.parent(arg) if isinstance(arg, cst.Arg) else None
+    if not (isinstance(outer, cst.Call) and isinstance(outer.func, cst.Name)):
+        return False
+    name = outer.func.value
+    return any(
+        scope.kind == "function"
+        and scope.name == name
+        and scope.parent is index.root
+        and _serves_a_loop(index, scope)
+        for scope in index.scopes
+    )
 
 
 def _kept_in_module(index: ModuleIndex, call: cst.Call) -> bool:

@@ -70,9 +70,24 @@ _IMPURE_BUILTINS = frozenset(
 )
 
 
+# Calls whose result is drawn from their arguments, though not always the same draw:
+# ``random.sample(self.upstreams, n)`` yields upstreams and nothing else.
+_PICKS_FROM_ARGUMENTS = frozenset(
+    {
+        "random.sample",
+        "random.choice",
+        "random.choices",
+        "itertools.cycle",
+        "itertools.islice",
+        "itertools.chain",
+    }
+)
+
+
 def pure_call(qualified: str) -> bool:
-    """``str(x)``, ``os.path.realpath(p)``: the result depends on the arguments alone."""
-    return (
+    """``str(x)``, ``os.path.realpath(p)``: the result depends on the arguments alone (or,
+    for ``random.sample``, is drawn from them)."""
+    return qualified in _PICKS_FROM_ARGUMENTS or (
         (qualified.startswith("builtins.") and qualified[len("builtins.") :] in _PURE_BUILTINS)
         or qualified in _PURE_QUALIFIED
         or qualified.startswith(_PURE_QUALIFIED_PREFIXES)

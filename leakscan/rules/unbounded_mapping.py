@@ -706,6 +706,32 @@ class UnboundedMapping(ContainerRule):
                 return response
             """
         ),
+        Valid(
+            """
+            import random
+            from collections import Counter, defaultdict, deque
+
+            class Resolver:
+                def __init__(self, upstreams):
+                    self.upstreams = list(upstreams)
+                    self.upstream_errors = Counter()
+                    self.prices = defaultdict(lambda: deque(maxlen=100))
+
+                def query(self, name):
+                    for upstream in random.sample(self.upstreams, len(self.upstreams)):
+                        self.upstream_errors[upstream] += 1  # one of the configured upstreams
+
+                def on_tick(self, symbol, price):
+                    if symbol not in self.upstreams:
+                        return
+                    window = self.prices[symbol]
+                    window.append(price)  # a known key, and a bounded entry
+
+                def serve_forever(self):
+                    while True:
+                        self.query("example.org")
+            """
+        ),
     ]
     INVALID = [
         Invalid(

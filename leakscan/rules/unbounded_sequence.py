@@ -294,4 +294,25 @@ class UnboundedSequence(ContainerRule):
             """,
             line=1,
         ),
+        Invalid(
+            """
+            import time
+            from collections import deque
+
+            class Resolver:
+                def __init__(self):
+                    self._query_log = deque()  # no maxlen
+
+                def lookup(self, name):
+                    self._query_log.append((time.time(), name))
+
+            def serve(resolver):
+                while True:  # the resolver serves the whole run
+                    resolver.lookup(receive())
+
+            def main():
+                serve(Resolver())
+            """,
+            line=6,
+        ),
     ]
