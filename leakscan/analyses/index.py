@@ -93,6 +93,19 @@ def children_of(node: cst.CSTNode) -> list[cst.CSTNode]:
     return found
 
 
+def descendants(
+    node: cst.CSTNode, prune: Callable[[cst.CSTNode], bool] | None = None
+) -> Iterator[cst.CSTNode]:
+    """``node`` and every node inside it, in source order.  Below a node ``prune`` accepts
+    the walk does not go (the node itself is still given)."""
+    pending = [node]
+    while pending:
+        current = pending.pop()
+        yield current
+        if prune is None or current is node or not prune(current):
+            pending.extend(reversed(children_of(current)))
+
+
 def iter_children(node: cst.CSTNode) -> Iterator[cst.CSTNode]:
     """The non-trivial children of ``node``, in source order of their fields."""
     return iter(children_of(node))
@@ -260,14 +273,7 @@ class ModuleIndex:
 
     def calls_in(self, node: cst.CSTNode) -> list[cst.Call]:
         """Every call inside ``node`` (nested functions included), in source order."""
-        found: list[cst.Call] = []
-        pending = [node]
-        while pending:
-            current = pending.pop()
-            if isinstance(current, cst.Call):
-                found.append(current)
-            pending.extend(reversed(children_of(current)))
-        return found
+        return [current for current in descendants(node) if isinstance(current, cst.Call)]
 
     def calls_to(self, name: str) -> list[cst.Call]:
         """Every call of a function or method named ``name``: ``name(...)``, ``x.name(...)``."""

@@ -28,7 +28,7 @@ from leakscan.analyses.container_sites import fixed_attribute
 from leakscan.analyses.containers import Container, ContainerAnalysis, judge
 from leakscan.analyses.exprs import all_params, call_arg, contains, dotted, is_literal, source
 from leakscan.analyses.finite_types import FiniteTypes, annotation_of
-from leakscan.analyses.index import ModuleIndex, Scope, children_of
+from leakscan.analyses.index import ModuleIndex, Scope, descendants
 from leakscan.analyses.key_checks import admits, checks_before, collection, confined, rejects
 from leakscan.analyses.lifetime import long_lived_class
 from leakscan.analyses.loops import LoopAnalysis
@@ -57,6 +57,7 @@ class KeyDomains:
         self._functions = {name for owner, name in self._defined if owner is None}
         self._given: set[Scope] = set()  # helpers whose parameters are taken as bounded
         self._pure: dict[Scope, bool] = {}
+        self._by_name: dict[tuple[Scope | None, str], list[Container]] | None = None
 
     def program_bounded(self, key: cst.BaseExpression | None) -> bool:
         return key is not None and self._bounded(key, 0, {})
@@ -263,17 +264,26 @@ class KeyDomains:
         if isinstance(expr, cst.Attribute) and self._configuration(expr):
             return True
         if isinstance(expr, cst.Name) and expr.value in self.index.root.bindings:
-            for container in self.index.analysis(ContainerAnalysis).containers:
-                if container.lifetime == "module" and container.name == expr.value:
-                    return judge(container).safe in _FIXED_CONTENT
+            containers = self._containers(None, expr.value)
+            if containers:
+                return judge(containers[0]).safe in _FIXED_CONTENT
         return collection(expr)
+
+    def _containers(self, owner: Scope | None, name: str) -> list[Container]:
+        """The module containers (``owner`` None) or attributes of class ``owner`` named
+        ``name``, from a table built once (on first use: the containers' own analysis may
+        ask key questions while it is built)."""
+        if self._by_name is None:
+            self._by_name = {}
+            for c in self.index.analysis(ContainerAnalysis).containers:
+                if c.lifetime == "module" or c.owner is not None:
+                    key = (None if c.lifetime == "module" else c.owner, c.name)
+                    self._by_name.setdefault(key, []).append(c)
+        return self._by_name.get((owner, name), [])
 
     def _changing_container(self, name: str) -> bool:
         """A module container of that name whose contents change at run time."""
-        return any(
-            c.lifetime == "module" and c.name == name and judge(c).safe not in _FIXED_CONTENT
-            for c in self.index.analysis(ContainerAnalysis).containers
-        )
+        return any(judge(c).safe not in _FIXED_CONTENT for c in self._containers(None, name))
 
     def _read_from_data(self, expr: cst.BaseExpression) -> bool:
         """``method = req.get("method", "")``: a local read from a request's data, whatever
@@ -301,13 +311,8 @@ class KeyDomains:
         owner = self.index.scope(expr).function_scope().class_scope
         if owner is None:
             return False
-        for container in self.index.analysis(ContainerAnalysis).containers:
-            if (
-                container.owner is owner
-                and container.name == expr.attr.value
-                and judge(container).safe not in _FIXED_CONTENT
-                and _adds_keys(container)
-            ):
+        for container in self._containers(owner, expr.attr.value):
+            if judge(container).safe not in _FIXED_CONTENT and _adds_keys(container):
                 return False  # ``self.connections``: changes at run time, not configuration
         endless = {
             loop.scope.function_scope()
@@ -340,21 +345,14 @@ class KeyDomains:
         if not name.value.isupper() or name.value not in self.index.root.bindings:
             return False
         bindings = [
-            a
-            for a in self.index.assigns
-            if any(
-                isinstance(t, cst.Name) and t.value == name.value
-                for t in ([x.target for x in a.targets] if isinstance(a, cst.Assign) else [a.target])
-            )
+            use
+            for use in self.index.names.get(name.value, ())
+            if isinstance(holder := self.index.parent(use), (cst.AssignTarget, cst.AnnAssign, cst.AugAssign))
+            and holder.target is use
         ]
         if len(bindings) != 1 or self.index.scope(bindings[0]) is not self.index.root:
             return False
-        containers = [
-            c
-            for c in self.index.analysis(ContainerAnalysis).containers
-            if c.lifetime == "module" and c.name == name.value
-        ]
-        return all(judge(c).safe in _FIXED_CONTENT for c in containers)
+        return not self._changing_container(name.value)
 
     def _used_as_class(self, name: str, scope: Scope) -> bool:
         """``class Wrapped(widget):``, ``isinstance(obj, kind)``, ``issubclass(kind, Base)``."""
@@ -472,13 +470,9 @@ def _adds_keys(container: Container) -> bool:
 
 def _mentions_data(value: cst.BaseExpression) -> bool:
     """A name in ``value`` says it is a request's data: ``room``, ``request.query["room"]``."""
-    pending: list[cst.CSTNode] = [value]
-    while pending:
-        node = pending.pop()
-        if isinstance(node, (cst.Name, cst.Attribute)) and data_named(node):
-            return True
-        pending.extend(children_of(node))
-    return False
+    return any(
+        isinstance(node, (cst.Name, cst.Attribute)) and data_named(node) for node in descendants(value)
+    )
 
 
 def _zipped(iterable: cst.BaseExpression, position: tuple[int, int] | None) -> cst.BaseExpression | None:

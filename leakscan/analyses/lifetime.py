@@ -79,7 +79,8 @@ def _long_lived(
     return owner in facts.running or (depth < 2 and _part_of_long_lived(index, owner, endless, depth))
 
 
-_STOP_FLAG = re.compile(r"\bself\.\w*(stop|running|shutdown|closed|closing|alive|quit|exit|cancel)", re.I)
+_STOP_WORDS = "stop|shutdown|closing|quit|exit|cancel"
+_STOP_FLAG = re.compile(rf"\bself\.\w*({_STOP_WORDS}|running|closed|alive)", re.I)
 
 
 class _ServiceFacts:
@@ -114,7 +115,7 @@ class _ServiceFacts:
                     self.running.add(method.class_scope)
 
 
-_STOP_EVENT = re.compile(r"\b\w*(stop|shutdown|closing|quit|exit|cancel)\w*\.(wait|is_set)\(", re.I)
+_STOP_EVENT = re.compile(rf"\b\w*({_STOP_WORDS})\w*\.(wait|is_set)\(", re.I)
 
 
 def _waits_for_stop(index: ModuleIndex, loop: cst.While) -> bool:

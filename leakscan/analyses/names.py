@@ -270,10 +270,7 @@ _WHO_WORDS = frozenset(
 def data_named(key: cst.BaseExpression | None) -> bool:
     """``host``, ``request.url``, ``user_id``: a key named for who or where a request comes
     from.  (A warning's ``message`` is not: a warn-once registry is keyed by it.)"""
-    text = dotted(key) if key is not None else None
-    if text is None:
-        return False
-    return any(w in _WHO_WORDS for piece in text.split(".") for w in name_words(piece))
+    return _named_with(key, _WHO_WORDS)
 
 
 # Who a request comes from: a container keyed by one of these holds many callers' data.
@@ -283,10 +280,13 @@ _CALLER_WORDS = frozenset({"user", "client", "customer", "account", "player", "s
 def caller_named(key: cst.BaseExpression | None) -> bool:
     """``user_id``, ``msg.chat_id``, ``session_key``: a key named for who is calling, so
     the object keeping it serves many callers and outlives any one request."""
+    return _named_with(key, _CALLER_WORDS)
+
+
+def _named_with(key: cst.BaseExpression | None, words: frozenset[str]) -> bool:
+    """A word of one of ``words`` in any part of the dotted name ``key``."""
     text = dotted(key) if key is not None else None
-    return text is not None and any(
-        w in _CALLER_WORDS for piece in text.split(".") for w in name_words(piece)
-    )
+    return text is not None and any(w in words for piece in text.split(".") for w in name_words(piece))
 
 
 def component_name(key: cst.BaseExpression) -> bool:

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import libcst as cst
 
-from leakscan.analyses.index import ModuleIndex, Scope, children_of
+from leakscan.analyses.index import ModuleIndex, Scope, descendants
 
 # Builtins that read or reshape their arguments without reaching outside the program.
 _PURE_BUILTINS = frozenset(
@@ -97,16 +97,7 @@ def pure_call(qualified: str) -> bool:
 def reads_only_arguments(index: ModuleIndex, function: Scope) -> bool:
     """``function`` reads nothing but its arguments and the program: no clock, randomness,
     counter, input or shared state it rebinds (``global``)."""
-    return not any(_impure(index, node) for node in _walk(function.node))
-
-
-def _walk(node: cst.CSTNode) -> list[cst.CSTNode]:
-    found, stack = [], [node]
-    while stack:
-        current = stack.pop()
-        found.append(current)
-        stack.extend(children_of(current))
-    return found
+    return not any(_impure(index, node) for node in descendants(function.node))
 
 
 def _impure(index: ModuleIndex, node: cst.CSTNode) -> bool:

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 import libcst as cst
 
 from leakscan.analyses.exprs import all_params, contains, dotted, dotted_names
-from leakscan.analyses.index import ModuleIndex, Scope, children_of
+from leakscan.analyses.index import ModuleIndex, Scope, descendants
 from leakscan.analyses.lifetime import in_program_main
 from leakscan.analyses.phases import INIT_METHODS, Phases
 
@@ -533,12 +533,8 @@ class ResourceAnalysis:
         """``fh = open(p); try: flock(fh) except BlockingIOError: return None; return fh``:
         between opening and handing over, a handler leaves without closing the handle.
         Returns what that handler catches."""
-        pending: list[cst.CSTNode] = [home.node]
-        while pending:
-            node = pending.pop()
-            if isinstance(node, (cst.FunctionDef, cst.Lambda, cst.ClassDef)) and node is not home.node:
-                continue
-            pending.extend(children_of(node))
+        nested = (cst.FunctionDef, cst.Lambda, cst.ClassDef)
+        for node in descendants(home.node, prune=lambda n: isinstance(n, nested)):
             if not isinstance(node, cst.ExceptHandler):
                 continue
             if not (self.index.before(binding, node) and self.index.before(node, handed)):

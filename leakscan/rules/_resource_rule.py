@@ -8,7 +8,7 @@ from functools import partial
 from typing import ClassVar
 
 from leakscan.analyses.index import ModuleIndex
-from leakscan.analyses.resources import Resource, ResourceAnalysis, display_name
+from leakscan.analyses.resources import COMMIT_ONLY_WITH, Resource, ResourceAnalysis, display_name
 from leakscan.findings import Level
 from leakscan.fixes.edits import Proposal
 from leakscan.fixes.resources import context_manager
@@ -65,14 +65,9 @@ class ResourceRule(Rule):
 # Openers a plain ``with`` would not close: their context manager only commits
 # (database connections), they need ``async with``, or they return a tuple or an object
 # that is no context manager at all.
-_NO_WITH = frozenset(
+_NO_WITH = COMMIT_ONLY_WITH | frozenset(
     {
-        "sqlite3.connect",
-        "psycopg2.connect",
         "pymysql.connect",
-        "MySQLdb.connect",
-        "mysql.connector.connect",
-        "pyodbc.connect",
         "asyncpg.connect",
         "aiohttp.ClientSession",
         "httpx.AsyncClient",

@@ -249,7 +249,7 @@ class DynamicLogger(Rule):
             at_start = owner is not None and scope.name == "__init__" and made_once(index, owner.name)
             # ``def deco(cls): cls.log = getLogger(f"plugins.{name}")`` of ``@plugin("x")``:
             # a registration decorator runs at import, once per decorated class.
-            at_import = scope.kind == "module" or ctx.analysis(Phases).of(scope) == "import"
+            at_import = ctx.analysis(Phases).of(scope) == "import"  # module level included
             if at_import or once or at_start:
                 ctx.safe(
                     self,
